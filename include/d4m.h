@@ -1,0 +1,33 @@
+/*
+ * d4m.h - the umbrella header of libd4m.
+ *
+ * Associative arrays in the style of MIT Lincoln Laboratory's D4M, held as
+ * SuiteSparse:GraphBLAS matrices.  See include/d4m/*.h, one header per noun.
+ * d4m/graphblas.h (the GraphBLAS matrix of an Assoc) is not included here, so
+ * that users who do not want GraphBLAS.h need not see it.
+ */
+#ifndef D4M_H
+#define D4M_H
+
+#define D4M_VERSION_MAJOR 0
+#define D4M_VERSION_MINOR 1
+#define D4M_VERSION_PATCH 0
+#define D4M_VERSION_STRING "0.1.0"
+
+#include "d4m/error.h"
+#include "d4m/key.h"
+#include "d4m/assoc.h"
+#include "d4m/query.h"
+#include "d4m/text.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version string, e.g. "0.1.0". */
+const char *d4m_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
