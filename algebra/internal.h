@@ -87,13 +87,14 @@ int d4m__keys_from_strings(d4m_keys *out, uint64_t *id, const d4m_key *keys, siz
  * too when compact_num is true, else the axis is left as is. */
 int d4m__keys_subset(d4m_keys *out, uint64_t *map, const d4m_keys *k, const uint8_t *keep);
 
-/* The union of two sorted key sets, and the monotone maps of each into it.
- * Both must be of one kind (numeric: the larger extent, identity maps, and
- * amap/bmap may be NULL). */
+/* The union of two sorted key sets, and the monotone maps of each into it
+ * (the caller frees them).  Both must be of one kind.  Numeric axes: the
+ * larger extent, and the maps come back NULL (identity).  amap/bmap may be
+ * NULL when not wanted. */
 int d4m__keys_union(d4m_keys *out, uint64_t **amap, uint64_t **bmap,
                     const d4m_keys *a, const d4m_keys *b);
 /* The intersection, with maps from each side into it (UINT64_MAX if not in
- * the intersection). */
+ * the intersection).  Numeric axes: the smaller extent, NULL maps. */
 int d4m__keys_intersect(d4m_keys *out, uint64_t **amap, uint64_t **bmap,
                         const d4m_keys *a, const d4m_keys *b);
 
@@ -127,6 +128,8 @@ int d4m__csr_unpack(d4m_csr *c, GrB_Matrix m, bool allow_jumbled);
 /* A new matrix c->nrows x c->ncols that takes ownership of c's arrays. */
 int d4m__csr_pack(GrB_Matrix *out, d4m_csr *c);
 void d4m__csr_free(d4m_csr *c);
+/* Fresh CSR arrays for nvec rows and nnz entries (p[0] = 0). */
+int d4m__csr_new(d4m_csr *c, uint64_t nrows, uint64_t ncols, uint64_t nvec, uint64_t nnz);
 /* A copy of m's contents as CSR (m untouched). */
 int d4m__csr_copy(d4m_csr *c, GrB_Matrix m, bool allow_jumbled);
 
@@ -134,10 +137,14 @@ int d4m__csr_copy(d4m_csr *c, GrB_Matrix m, bool allow_jumbled);
  * in a->m: drop zeros (when drop_zeros), drop empty keys of string axes, drop
  * unused value strings.  On failure a is freed. */
 int d4m__assoc_finish(d4m_assoc **out, d4m_assoc *a, bool drop_zeros);
+/* The same; compact_num also drops the empty positions of numeric axes and
+ * renumbers them 1..k (D4M's subsref does this). */
+int d4m__assoc_finish_ex(d4m_assoc **out, d4m_assoc *a, bool drop_zeros, bool compact_num);
 
-/* Copy a's matrix remapped into larger key spaces (rows nrows, cols ncols)
- * through monotone maps (NULL = identity); values remapped through vmap
- * (NULL = unchanged; vmap[k] is the new 1-based index of 1-based value k+1). */
+/* Copy m into another key space of nrows x ncols through monotone maps
+ * (NULL = identity); entries whose mapped row/col is >= nrows/ncols
+ * (UINT64_MAX = not mapped) are dropped.  Values remapped through vmap
+ * (NULL = unchanged; vmap[k] is the new 0-based index of 0-based value k). */
 int d4m__matrix_remap(GrB_Matrix *out, GrB_Matrix m, uint64_t nrows, uint64_t ncols,
                       const uint64_t *rmap, const uint64_t *cmap, const uint64_t *vmap);
 

@@ -2,7 +2,7 @@
  * d4m.h - the umbrella header of libd4m.
  *
  * Associative arrays in the style of MIT Lincoln Laboratory's D4M, held as
- * SuiteSparse:GraphBLAS matrices.  See include/d4m/*.h, one header per noun.
+ * SuiteSparse:GraphBLAS matrices.  See the headers in include/d4m/, one per noun.
  * d4m/graphblas.h (the GraphBLAS matrix of an Assoc) is not included here, so
  * that users who do not want GraphBLAS.h need not see it.
  */
