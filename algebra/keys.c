@@ -47,7 +47,9 @@ static int keys_alloc(d4m_keys *k, uint64_t n, size_t nbytes)
 int d4m__keys_copy(d4m_keys *dst, const d4m_keys *src)
 {
     d4m_keys k = { src->kind, src->n, NULL, NULL };
-    if (src->kind == D4M_STR) {
+    if (src->kind == D4M_STR && !src->off) {
+        k.n = 0;   /* an unset (empty) value list */
+    } else if (src->kind == D4M_STR) {
         D4M_TRY(keys_alloc(&k, src->n, (size_t)src->off[src->n]));
         memcpy(k.off, src->off, (size_t)(src->n + 1) * sizeof *k.off);
         if (src->off[src->n])
