@@ -329,6 +329,12 @@ static int catmul(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b, bool 
             head[j] = UINT64_MAX;
         }
     }
+    if (nout == 0) {
+        /* No inner key matched (numeric inner axes can overlap without a
+         * common entry): the empty Assoc, as A * B gives. */
+        rc = d4m_assoc_new_empty(out);
+        goto done;
+    }
     views = d4m__malloc(d4m__mul(nout, sizeof *views));
     if (!views)
         goto done;
