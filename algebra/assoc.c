@@ -556,13 +556,10 @@ int d4m__assoc_from_strvals(d4m_assoc **out, const d4m_keys *row, const d4m_keys
         goto done;
     for (size_t t = 0; t < n; t++)
         x[t] = (double)(vid[t] + 1);
-    rc = D4M_GRB(GrB_Matrix_new(&m, GrB_FP64, row->n, col->n));
-    if (!rc)
-        rc = D4M_GRB(GrB_Matrix_build_FP64(m, ri, ci, x, n, GrB_MIN_FP64));
-    if (rc) {
-        GrB_Matrix_free(&m);
+    rc = d4m__matrix_from_triples(&m, row->n, col->n, ri, ci, x, n, D4M_COLLIDE_MIN,
+                                  NULL, NULL);
+    if (rc)
         goto done;
-    }
     rc = d4m__assoc_wrap(out, row, col, D4M_STR, &vk, m, true);
 done:
     d4m__keys_clear(&vk);

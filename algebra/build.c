@@ -2,11 +2,10 @@
  * algebra/build.c - A = Assoc(row, col, val, collide).
  *
  * String keys are deduplicated by hashing, and only the unique keys are
- * sorted (keys.c); the triples then go to GrB_Matrix_build with the collision
- * rule as its dup operator (GraphBLAS applies dup in input order, so FIRST
- * and LAST are the first and last given).  A user callback cannot ride on a
- * GraphBLAS operator (it has no context pointer), so that path sorts the
- * triples itself, stably, and folds each run in input order.
+ * sorted (keys.c); the triples then become CSR arrays by two counting sorts
+ * that keep duplicates in input order, folded with the collision rule
+ * (csr.c), so FIRST and LAST are the first and last given and a user
+ * callback sees its arguments in input order.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -53,6 +52,9 @@ static int check_vec(const d4m_vec *v, const char *what, unsigned flags)
     if (v->n > D4M__MAX_KEYS)
         return d4m__error(D4M_ETOOBIG, "%s: %zu items is more than the %llu an Assoc can index",
                           what, v->n, (unsigned long long)D4M__MAX_KEYS);
+    if (v->kind == D4M_STR && v->n >= UINT32_MAX)
+        return d4m__error(D4M_ETOOBIG, "%s: %zu string items in one call; at most %u",
+                          what, v->n, UINT32_MAX - 1);
     if (v->n && ((v->kind == D4M_STR && !v->str) || (v->kind == D4M_NUM && !v->num)))
         return d4m__error(D4M_EINVAL, "%s: NULL data for %zu items", what, v->n);
     if (v->kind == D4M_STR) {
@@ -67,94 +69,36 @@ static int check_vec(const d4m_vec *v, const char *what, unsigned flags)
     return 0;
 }
 
-/* Row or column indices of one axis: keys deduplicated (STR) or positions
- * checked (NUM).  idx gets one index per item of v. */
-static int axis_indices(d4m_keys *keys, uint64_t *idx, const d4m_vec *v, const char *what)
+static int check_positions(const d4m_vec *v, const char *what)
 {
-    if (v->kind == D4M_STR)
-        return d4m__keys_from_strings(keys, idx, v->str, v->n);
-    double max = 0;
+    if (v->kind != D4M_NUM)
+        return 0;
     for (size_t i = 0; i < v->n; i++) {
         double x = v->num[i];
         if (!(x >= 1 && x <= D4M__MAX_POSITION) || x != floor(x))
             return d4m__error(D4M_EKEY, "%s: item %zu is %g; numeric keys are positions, "
                               "whole numbers from 1 to 2^53", what, i, x);
-        idx[i] = (uint64_t)x - 1;
-        if (x > max)
-            max = x;
+    }
+    return 0;
+}
+
+/* Row or column indices of one axis: keys deduplicated (STR) or positions
+ * (NUM, checked already).  idx gets one index per item of v. */
+static int axis_indices(d4m_keys *keys, uint64_t *idx, const d4m_vec *v)
+{
+    if (v->kind == D4M_STR)
+        return d4m__keys_from_strings(keys, idx, v->str, v->n);
+    double max = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        idx[i] = (uint64_t)v->num[i] - 1;
+        if (v->num[i] > max)
+            max = v->num[i];
     }
     keys->kind = D4M_NUM;
     keys->n = (uint64_t)max;
     keys->off = NULL;
     keys->buf = NULL;
     return 0;
-}
-
-/* ------------------------------------------------- callback collisions */
-
-typedef struct {
-    const uint64_t *I, *J;
-} pair_ctx;
-
-static _Thread_local const pair_ctx *sort_ctx;
-
-static int cmp_pair(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    const pair_ctx *c = sort_ctx;
-    if (c->I[a] != c->I[b])
-        return c->I[a] < c->I[b] ? -1 : 1;
-    if (c->J[a] != c->J[b])
-        return c->J[a] < c->J[b] ? -1 : 1;
-    return (a > b) - (a < b);   /* stable: input order */
-}
-
-/* Fold duplicates with fn, in input order; returns the new n in *nout, the
- * arrays rewritten in place. */
-static int fold_callback(uint64_t *I, uint64_t *J, double *X, size_t n, size_t *nout,
-                         d4m_collide_fn fn, void *ctx)
-{
-    uint64_t *perm = d4m__malloc(d4m__mul(n, sizeof *perm));
-    uint64_t *I2 = d4m__malloc(d4m__mul(n, sizeof *I2));
-    uint64_t *J2 = d4m__malloc(d4m__mul(n, sizeof *J2));
-    double *X2 = d4m__malloc(d4m__mul(n, sizeof *X2));
-    int rc = D4M_ENOMEM;
-    if (!perm || !I2 || !J2 || !X2)
-        goto done;
-    for (size_t t = 0; t < n; t++)
-        perm[t] = t;
-    pair_ctx pc = { I, J };
-    sort_ctx = &pc;
-    qsort(perm, n, sizeof *perm, cmp_pair);
-    sort_ctx = NULL;
-    size_t m = 0;
-    for (size_t t = 0; t < n; t++) {
-        uint64_t s = perm[t];
-        if (m && I2[m - 1] == I[s] && J2[m - 1] == J[s]) {
-            double v = fn(X2[m - 1], X[s], ctx);
-            if (!isfinite(v)) {
-                rc = d4m__error(D4M_EVALUE, "collision callback returned %g", v);
-                goto done;
-            }
-            X2[m - 1] = v;
-        } else {
-            I2[m] = I[s];
-            J2[m] = J[s];
-            X2[m] = X[s];
-            m++;
-        }
-    }
-    memcpy(I, I2, m * sizeof *I);
-    memcpy(J, J2, m * sizeof *J);
-    memcpy(X, X2, m * sizeof *X);
-    *nout = m;
-    rc = 0;
-done:
-    free(perm);
-    free(I2);
-    free(J2);
-    free(X2);
-    return rc;
 }
 
 /* ------------------------------------------------------------ building */
@@ -210,17 +154,42 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
     if (!a || !ri || !ci || (val.kind == D4M_STR && !vi))
         goto fail;
 
-    rc = axis_indices(&a->row, ri, &row, "row");
+    /* Positions are checked here, so that the (parallel) key work below can
+     * fail only for lack of memory. */
+    rc = check_positions(&row, "row");
     if (!rc)
-        rc = axis_indices(&a->col, ci, &col, "col");
+        rc = check_positions(&col, "col");
     if (rc)
         goto fail;
     a->vkind = val.kind;
-    if (val.kind == D4M_STR) {
-        rc = d4m__keys_from_strings(&a->val, vi, val.str, val.n);
-        if (rc)
-            goto fail;
+    /* Rows, columns and string values are independent: on large inputs they
+     * are deduplicated on separate cores.  Errors are recorded in the worker's
+     * thread, so they are recorded again here. */
+    int rcs[3] = { 0, 0, 0 };
+#ifdef _OPENMP
+#pragma omp parallel sections num_threads(2) if (n >= 50000)
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        rcs[0] = axis_indices(&a->row, ri, &row);
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        rcs[1] = axis_indices(&a->col, ci, &col);
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        if (val.kind == D4M_STR)
+            rcs[2] = d4m__keys_from_strings(&a->val, vi, val.str, val.n);
     }
+    for (int k = 0; k < 3 && !rc; k++)
+        if (rcs[k])
+            rc = d4m__error(rcs[k], "building the %s keys: %s",
+                            k == 0 ? "row" : k == 1 ? "column" : "value", d4m_strerror(rcs[k]));
+    if (rc)
+        goto fail;
 
     /* Expand to n triples. */
     rc = D4M_ENOMEM;
@@ -245,24 +214,8 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
             X[t] = val.num[val.n == n ? t : 0];
     }
 
-    size_t nb = n;
-    GrB_BinaryOp dup;
-    switch (opts->collide) {
-    case D4M_COLLIDE_MAX: dup = GrB_MAX_FP64; break;
-    case D4M_COLLIDE_SUM: dup = GrB_PLUS_FP64; break;
-    case D4M_COLLIDE_FIRST: dup = GrB_FIRST_FP64; break;
-    case D4M_COLLIDE_LAST: dup = GrB_SECOND_FP64; break;
-    case D4M_COLLIDE_CALLBACK:
-        dup = GrB_FIRST_FP64;   /* no duplicates remain after the fold */
-        rc = fold_callback(I, J, X, n, &nb, opts->fn, opts->ctx);
-        if (rc)
-            goto fail;
-        break;
-    default: dup = GrB_MIN_FP64; break;
-    }
-    rc = D4M_GRB(GrB_Matrix_new(&a->m, GrB_FP64, a->row.n, a->col.n));
-    if (!rc)
-        rc = D4M_GRB(GrB_Matrix_build_FP64(a->m, I, J, X, nb, dup));
+    rc = d4m__matrix_from_triples(&a->m, a->row.n, a->col.n, I, J, X, n, opts->collide,
+                                  opts->fn, opts->ctx);
     if (rc)
         goto fail;
     if (I != ri) free(I);

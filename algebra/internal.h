@@ -152,6 +152,12 @@ int d4m__matrix_remap(GrB_Matrix *out, GrB_Matrix m, uint64_t nrows, uint64_t nc
 int d4m__assoc_wrap(d4m_assoc **out, const d4m_keys *row, const d4m_keys *col,
                     d4m_kind vkind, const d4m_keys *val, GrB_Matrix m, bool drop_zeros);
 
+/* A matrix from n unsorted triples; duplicates combined by `how` in input
+ * order (fn/ctx for D4M_COLLIDE_CALLBACK). */
+int d4m__matrix_from_triples(GrB_Matrix *out, uint64_t nrows, uint64_t ncols,
+                             const uint64_t *I, const uint64_t *J, const double *X, size_t n,
+                             d4m_collide how, d4m_collide_fn fn, void *ctx);
+
 /* A matrix with every value 1 (string values counted as 1). */
 int d4m__matrix_ones(GrB_Matrix *out, GrB_Matrix m);
 

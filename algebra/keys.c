@@ -108,7 +108,24 @@ int d4m__keys_equal(const d4m_keys *a, const d4m_keys *b)
 
 /* ------------------------------------------------------- deduplication */
 
-static uint64_t hash_bytes(const char *p, size_t n)
+/* The n < 8 bytes at p as a little-endian integer, without a byte loop:
+ * two overlapping 4-byte loads, or three byte loads. */
+static inline uint64_t load_tail(const char *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, b, 4);
+        memcpy(&hi, b + n - 4, 4);
+        return (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)b[0] | ((uint64_t)b[n >> 1] << (8 * (n >> 1))) |
+           ((uint64_t)b[n - 1] << (8 * (n - 1)));
+}
+
+static inline uint64_t hash_bytes(const char *p, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
     while (n >= 8) {
@@ -119,10 +136,7 @@ static uint64_t hash_bytes(const char *p, size_t n)
         p += 8;
         n -= 8;
     }
-    uint64_t v = 0;
-    if (n)
-        memcpy(&v, p, n);
-    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+    h = (h ^ load_tail(p, n)) * 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 29;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 32;
@@ -143,27 +157,164 @@ static uint64_t key_prefix(d4m_key k)
 
 typedef struct {
     uint64_t prefix;
-    uint64_t idx;      /* index of the unique key (its first occurrence) */
+    uint64_t idx;      /* index of the unique key */
 } sort_item;
 
-static _Thread_local const d4m_key *sort_keys; /* qsort has no context argument */
+/* qsort has no context argument. */
+static _Thread_local const d4m_keys *sort_keys;
 
 static int cmp_items(const void *pa, const void *pb)
 {
     const sort_item *a = pa, *b = pb;
     if (a->prefix != b->prefix)
         return a->prefix < b->prefix ? -1 : 1;
-    return d4m_key_cmp(sort_keys[a->idx], sort_keys[b->idx]);
+    return d4m_key_cmp(d4m__keys_at(sort_keys, a->idx), d4m__keys_at(sort_keys, b->idx));
 }
 
-/* Sort the unique keys: qsort on (prefix, key).  Keys that
- * differ in their first 8 bytes never reach memcmp. */
-static void sort_unique(sort_item *items, uint64_t nu, const d4m_key *keys)
+/* Sort items by key: an LSD radix sort on the 8-byte big-endian prefix
+ * (passes whose digit is the same for all items are skipped), then the runs
+ * of equal prefixes, which only keys that share 8 bytes form, by the full
+ * comparison. */
+static int sort_items(sort_item *items, uint64_t n, const d4m_keys *keys)
 {
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    if (n < 64) {
+        sort_keys = keys;
+        qsort(items, (size_t)n, sizeof *items, cmp_items);
+        sort_keys = NULL;
+        return 0;
+    }
+    sort_item *tmp = d4m__malloc(d4m__mul((size_t)n, sizeof *tmp));
+    uint64_t *cnt = d4m__malloc(BUCKETS * sizeof *cnt);
+    if (!tmp || !cnt) {
+        free(tmp);
+        free(cnt);
+        return D4M_ENOMEM;
+    }
+    sort_item *src = items, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += BITS) {
+        memset(cnt, 0, BUCKETS * sizeof *cnt);
+        for (uint64_t i = 0; i < n; i++)
+            cnt[(src[i].prefix >> shift) & (BUCKETS - 1)]++;
+        if (cnt[(src[0].prefix >> shift) & (BUCKETS - 1)] == n)
+            continue;   /* one digit for all: nothing to do */
+        uint64_t sum = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            uint64_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            dst[cnt[(src[i].prefix >> shift) & (BUCKETS - 1)]++] = src[i];
+        sort_item *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != items)
+        memcpy(items, src, (size_t)n * sizeof *items);
+    free(tmp);
+    free(cnt);
     sort_keys = keys;
-    qsort(items, (size_t)nu, sizeof *items, cmp_items);
+    for (uint64_t i = 0; i < n;) {
+        uint64_t j = i + 1;
+        while (j < n && items[j].prefix == items[i].prefix)
+            j++;
+        if (j - i > 1)
+            qsort(items + i, (size_t)(j - i), sizeof *items, cmp_items);
+        i = j;
+    }
     sort_keys = NULL;
+    return 0;
 }
+
+/* The table of unique keys met so far: open addressing over 16-byte slots
+ * that hold a key's first 8 bytes, its length and a hash tag, so that for
+ * keys of up to 8 bytes a probe settles equality without leaving the table;
+ * longer keys compare their rest in the compact buffer of unique keys.  The
+ * slot of a key a few places ahead is prefetched while the current one is
+ * probed: on a million keys the table does not fit in cache, and the probes
+ * are otherwise one cache miss after another.  The table starts small and
+ * doubles at half load. */
+typedef struct {
+    uint64_t pre;     /* first 8 bytes, zero padded */
+    uint32_t meta;    /* hash tag (24 bits) << 8 | min(len, 255) */
+    uint32_t idx1;    /* unique index + 1; 0 = empty slot */
+} dslot;
+
+typedef struct {
+    dslot *slot;
+    uint64_t cap;        /* power of 2 */
+    uint64_t *uhash;     /* per unique key */
+    d4m_keys u;          /* unique keys in order of first appearance */
+    uint64_t ucap;       /* capacity of u.off / uhash in keys */
+    size_t bcap;         /* capacity of u.buf in bytes */
+} dedup;
+
+static inline uint64_t key_pre(d4m_key k)
+{
+    uint64_t v;
+    if (k.len >= 8) {
+        memcpy(&v, k.ptr, 8);
+        return v;
+    }
+    return load_tail(k.ptr, k.len);
+}
+
+static int dedup_grow_table(dedup *d)
+{
+    uint64_t cap = d->cap * 2;
+    dslot *slot = d4m__calloc((size_t)cap, sizeof *slot);
+    if (!slot)
+        return D4M_ENOMEM;
+    for (uint64_t s = 0; s < d->cap; s++) {
+        if (!d->slot[s].idx1)
+            continue;
+        uint64_t t = d->uhash[d->slot[s].idx1 - 1] & (cap - 1);
+        while (slot[t].idx1)
+            t = (t + 1) & (cap - 1);
+        slot[t] = d->slot[s];
+    }
+    free(d->slot);
+    d->slot = slot;
+    d->cap = cap;
+    return 0;
+}
+
+/* Append key k (hash h) as a new unique key. */
+static int dedup_add(dedup *d, d4m_key k, uint64_t h)
+{
+    if (d->u.n + 1 >= d->ucap) {
+        uint64_t ucap = d->ucap * 2;
+        uint64_t *off = d4m__realloc(d->u.off, (size_t)(ucap + 1) * sizeof *off);
+        if (!off)
+            return D4M_ENOMEM;
+        d->u.off = off;
+        uint64_t *uh = d4m__realloc(d->uhash, (size_t)ucap * sizeof *uh);
+        if (!uh)
+            return D4M_ENOMEM;
+        d->uhash = uh;
+        d->ucap = ucap;
+    }
+    size_t used = (size_t)d->u.off[d->u.n];
+    if (used + k.len > d->bcap) {
+        size_t bcap = d->bcap * 2;
+        while (bcap < used + k.len)
+            bcap *= 2;
+        char *buf = d4m__realloc(d->u.buf, bcap);
+        if (!buf)
+            return D4M_ENOMEM;
+        d->u.buf = buf;
+        d->bcap = bcap;
+    }
+    if (k.len)
+        memcpy(d->u.buf + used, k.ptr, k.len);
+    d->uhash[d->u.n] = h;
+    d->u.off[d->u.n + 1] = used + k.len;
+    d->u.n++;
+    return 0;
+}
+
+#define PREFETCH_AHEAD 8
 
 int d4m__keys_from_strings(d4m_keys *out, uint64_t *id, const d4m_key *keys, size_t n)
 {
@@ -171,75 +322,109 @@ int d4m__keys_from_strings(d4m_keys *out, uint64_t *id, const d4m_key *keys, siz
     out->n = 0;
     out->off = NULL;
     out->buf = NULL;
+    if (n >= UINT32_MAX)
+        return d4m__error(D4M_ETOOBIG, "%zu string keys in one call; at most %u", n,
+                          UINT32_MAX - 1);
 
-    uint64_t cap = 16;
-    while (cap < 2 * (uint64_t)n)
-        cap *= 2;
-    uint64_t *slot = d4m__calloc((size_t)cap, sizeof *slot);   /* unique index + 1 */
-    uint64_t *first = d4m__malloc(d4m__mul(n, sizeof *first)); /* unique -> input index */
-    uint64_t *uhash = d4m__malloc(d4m__mul(n, sizeof *uhash));
+    dedup d;
+    memset(&d, 0, sizeof d);
+    d.u.kind = D4M_STR;
+    d.cap = 1024;
+    d.ucap = 256;
+    d.bcap = 4096;
+    d.slot = d4m__calloc((size_t)d.cap, sizeof *d.slot);
+    d.uhash = d4m__malloc((size_t)d.ucap * sizeof *d.uhash);
+    d.u.off = d4m__malloc((size_t)(d.ucap + 1) * sizeof *d.u.off);
+    d.u.buf = d4m__malloc(d.bcap);
     sort_item *items = NULL;
     uint64_t *rank = NULL;
     int rc = D4M_ENOMEM;
-    if (!slot || !first || !uhash)
+    if (!d.slot || !d.uhash || !d.u.off || !d.u.buf)
         goto done;
+    d.u.off[0] = 0;
 
-    uint64_t nu = 0;
-    size_t nbytes = 0;
+    uint64_t ahead[PREFETCH_AHEAD];
+    for (size_t t = 0; t < n && t < PREFETCH_AHEAD; t++) {
+        ahead[t] = hash_bytes(keys[t].ptr, keys[t].len);
+        __builtin_prefetch(&d.slot[ahead[t] & (d.cap - 1)]);
+    }
     for (size_t t = 0; t < n; t++) {
         d4m_key k = keys[t];
-        uint64_t h = hash_bytes(k.ptr, k.len);
-        uint64_t s = h & (cap - 1);
+        uint64_t h = ahead[t % PREFETCH_AHEAD];
+        if (t + PREFETCH_AHEAD < n) {
+            d4m_key f = keys[t + PREFETCH_AHEAD];
+            uint64_t hf = hash_bytes(f.ptr, f.len);
+            ahead[t % PREFETCH_AHEAD] = hf;
+            __builtin_prefetch(&d.slot[hf & (d.cap - 1)]);
+        }
+        uint64_t pre = key_pre(k);
+        uint32_t meta = (uint32_t)((h >> 40) << 8) | (uint32_t)(k.len < 255 ? k.len : 255);
+        uint64_t s = h & (d.cap - 1);
         for (;;) {
-            uint64_t u = slot[s];
-            if (u == 0) {
-                slot[s] = nu + 1;
-                first[nu] = t;
-                uhash[nu] = h;
-                id[t] = nu++;
-                nbytes += k.len;
+            dslot *e = &d.slot[s];
+            if (e->idx1 == 0) {
+                rc = dedup_add(&d, k, h);
+                if (rc)
+                    goto done;
+                e->pre = pre;
+                e->meta = meta;
+                e->idx1 = (uint32_t)d.u.n;
+                id[t] = d.u.n - 1;
+                if (2 * d.u.n > d.cap && (rc = dedup_grow_table(&d)))
+                    goto done;
                 break;
             }
-            u--;
-            if (uhash[u] == h && d4m_key_cmp(keys[first[u]], k) == 0) {
-                id[t] = u;
-                break;
+            if (e->meta == meta && e->pre == pre) {
+                uint64_t u = e->idx1 - 1;
+                if (k.len <= 8) {
+                    id[t] = u;
+                    break;
+                }
+                d4m_key have = d4m__keys_at(&d.u, u);
+                if (have.len == k.len && memcmp(have.ptr + 8, k.ptr + 8, k.len - 8) == 0) {
+                    id[t] = u;
+                    break;
+                }
             }
-            s = (s + 1) & (cap - 1);
+            s = (s + 1) & (d.cap - 1);
         }
     }
-    free(slot);
-    slot = NULL;
+    free(d.slot);
+    d.slot = NULL;
 
+    uint64_t nu = d.u.n;
+    rc = D4M_ENOMEM;
     items = d4m__malloc(d4m__mul((size_t)nu, sizeof *items));
     rank = d4m__malloc(d4m__mul((size_t)nu, sizeof *rank));
     if (!items || !rank)
         goto done;
     for (uint64_t u = 0; u < nu; u++) {
-        items[u].prefix = key_prefix(keys[first[u]]);
-        items[u].idx = first[u];
+        items[u].prefix = key_prefix(d4m__keys_at(&d.u, u));
+        items[u].idx = u;
     }
-    sort_unique(items, nu, keys);
+    rc = sort_items(items, nu, &d.u);
+    if (rc)
+        goto done;
 
-    rc = keys_alloc(out, nu, nbytes);
+    rc = keys_alloc(out, nu, (size_t)d.u.off[nu]);
     if (rc)
         goto done;
     size_t pos = 0;
     for (uint64_t r = 0; r < nu; r++) {
-        d4m_key k = keys[items[r].idx];
+        d4m_key k = d4m__keys_at(&d.u, items[r].idx);
         if (k.len)
             memcpy(out->buf + pos, k.ptr, k.len);
         pos += k.len;
         out->off[r + 1] = pos;
-        rank[id[items[r].idx]] = r;
+        rank[items[r].idx] = r;
     }
     for (size_t t = 0; t < n; t++)
         id[t] = rank[id[t]];
     rc = 0;
 done:
-    free(slot);
-    free(first);
-    free(uhash);
+    free(d.slot);
+    free(d.uhash);
+    d4m__keys_clear(&d.u);
     free(items);
     free(rank);
     return rc;
