@@ -1,0 +1,141 @@
+/*
+ * tests/algebra/reduce.c - sum, max and min along a dimension
+ * (algebra/reduce.c).  dim 1 collapses the rows into the numeric row key 1,
+ * dim 2 the columns into the numeric column key 1.
+ *
+ * Every expected result is the whole display() text: "(row,col)  value" per
+ * entry, by column then row.
+ */
+#include "test_util.h"
+
+#define N(...) (const double[]){ __VA_ARGS__ }, sizeof((const double[]){ __VA_ARGS__ }) / sizeof(double)
+
+typedef int (*reducer)(d4m_assoc **, const d4m_assoc *, int);
+
+static void expect_reduce(reducer f, const d4m_assoc *a, int dim, const char *expected)
+{
+    d4m_assoc *c = NULL;
+    CHECK_OK(f(&c, a, dim));
+    char *txt = assoc_text(c);
+    cr_assert_str_eq(txt, expected, "dim %d", dim);
+    free(txt);
+    d4m_assoc_free(c);
+}
+
+Test(assoc_reduce, sum_dim1_collapses_rows_into_key_1)
+{
+    d4m_assoc *a = lists_num("a a b c ", "x y x z ", N(1, 2, 3, 4));
+    d4m_assoc *c = NULL;
+    CHECK_OK(d4m_assoc_sum(&c, a, 1));
+    ASSERT_ASSOC(c, "(1,x)  4\n(1,y)  2\n(1,z)  4\n");
+    cr_assert_eq(d4m_assoc_key_kind(c, 1), D4M_NUM);
+    cr_assert_eq(d4m_assoc_key_count(c, 1), 1);
+    cr_assert_eq(d4m_assoc_key_kind(c, 2), D4M_STR);
+    cr_assert_eq(d4m_assoc_ncols(c), 3);
+    cr_assert_eq(d4m_assoc_val_kind(c), D4M_NUM);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, sum_dim2_collapses_columns_into_key_1)
+{
+    d4m_assoc *a = lists_num("a a b c ", "x y x z ", N(1, 2, 3, 4));
+    d4m_assoc *c = NULL;
+    CHECK_OK(d4m_assoc_sum(&c, a, 2));
+    ASSERT_ASSOC(c, "(a,1)  3\n(b,1)  3\n(c,1)  4\n");
+    cr_assert_eq(d4m_assoc_key_kind(c, 2), D4M_NUM);
+    cr_assert_eq(d4m_assoc_key_count(c, 2), 1);
+    cr_assert_eq(d4m_assoc_nrows(c), 3);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, sum_of_strings_counts_entries)
+{
+    d4m_assoc *a = lists("a a b c ", "x y x x ", "p q r p ");
+    expect_reduce(d4m_assoc_sum, a, 1, "(1,x)  3\n(1,y)  1\n");
+    expect_reduce(d4m_assoc_sum, a, 2, "(a,1)  2\n(b,1)  1\n(c,1)  1\n");
+    d4m_assoc *c = NULL;
+    CHECK_OK(d4m_assoc_sum(&c, a, 1));
+    cr_assert_eq(d4m_assoc_val_kind(c), D4M_NUM);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, sum_to_zero_vanishes)
+{
+    d4m_assoc *a = lists_num("a b a ", "x x y ", N(1, -1, 2));
+    d4m_assoc *c = NULL;
+    CHECK_OK(d4m_assoc_sum(&c, a, 1));
+    ASSERT_ASSOC(c, "(1,y)  2\n");
+    cr_assert_eq(d4m_assoc_ncols(c), 1);
+    d4m_assoc_free(c);
+    expect_reduce(d4m_assoc_sum, a, 2, "(a,1)  3\n(b,1)  -1\n");
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, sum_numeric_positions)
+{
+    d4m_key cols[] = { K("x"), K("x"), K("y") };
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_num(N(2, 5, 5)), d4m_vec_str(cols, 3),
+                             d4m_vec_num(N(1, 2, 4)), NULL));
+    expect_reduce(d4m_assoc_sum, a, 1, "(1,x)  3\n(1,y)  4\n");
+    expect_reduce(d4m_assoc_sum, a, 2, "(2,1)  1\n(5,1)  6\n");
+    d4m_assoc_free(a);
+}
+
+/* A: column x holds only -3; y: 2, 5; z: -1, -4. */
+static d4m_assoc *negatives(void)
+{
+    return lists_num("a a b c b ", "x y y z z ", N(-3, 2, 5, -1, -4));
+}
+
+Test(assoc_reduce, max_on_stored_entries_only)
+{
+    d4m_assoc *a = negatives();
+    expect_reduce(d4m_assoc_max, a, 1, "(1,x)  -3\n(1,y)  5\n(1,z)  -1\n");
+    expect_reduce(d4m_assoc_max, a, 2, "(a,1)  2\n(b,1)  5\n(c,1)  -1\n");
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, min_on_stored_entries_only)
+{
+    d4m_assoc *a = negatives();
+    expect_reduce(d4m_assoc_min, a, 1, "(1,x)  -3\n(1,y)  2\n(1,z)  -4\n");
+    expect_reduce(d4m_assoc_min, a, 2, "(a,1)  -3\n(b,1)  -4\n(c,1)  -1\n");
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, min_of_positives_is_not_zero)
+{
+    /* rows a and b are sparse: absent entries are not zeros */
+    d4m_assoc *a = lists_num("a b b ", "x x y ", N(4, 6, 7));
+    expect_reduce(d4m_assoc_min, a, 1, "(1,x)  4\n(1,y)  7\n");
+    expect_reduce(d4m_assoc_min, a, 2, "(a,1)  4\n(b,1)  6\n");
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, bad_dim)
+{
+    d4m_assoc *a = lists_num("a ", "x ", N(1));
+    d4m_assoc *c = NULL;
+    CHECK_FAILS(d4m_assoc_sum(&c, a, 0), D4M_EINVAL);
+    cr_assert_null(c);
+    CHECK_FAILS(d4m_assoc_sum(&c, a, 3), D4M_EINVAL);
+    CHECK_FAILS(d4m_assoc_max(&c, a, -1), D4M_EINVAL);
+    CHECK_FAILS(d4m_assoc_min(&c, a, 0), D4M_EINVAL);
+    CHECK_FAILS(d4m_assoc_sum(&c, NULL, 1), D4M_EINVAL);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, empty)
+{
+    d4m_assoc *e = NULL;
+    CHECK_OK(d4m_assoc_new_empty(&e));
+    expect_reduce(d4m_assoc_sum, e, 1, "");
+    expect_reduce(d4m_assoc_sum, e, 2, "");
+    expect_reduce(d4m_assoc_max, e, 1, "");
+    expect_reduce(d4m_assoc_min, e, 2, "");
+    d4m_assoc_free(e);
+}
