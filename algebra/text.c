@@ -763,46 +763,64 @@ static int put_csv_key(writer *w, d4m_key k, char sep)
     return put(w, "\"", 1);
 }
 
-/* w gains a as a CSV table (tr: a's triples by row). */
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The cell number (0-based) of column index c among the n used columns. */
+static uint64_t cell_of(const uint64_t *used, size_t n, uint64_t c)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (used[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* w gains a as a CSV table (tr: a's triples by row).  Only the columns that
+ * hold entries get a cell: a numeric axis may have 2^53 positions. */
 static int csv_table(writer *w, const d4m_assoc *a, const d4m_triples *tr, char sep)
 {
-    /* the columns holding entries, in key order: slot[c] is column c's cell
-     * number (0-based), or UINT64_MAX */
-    size_t nc = d4m_assoc_key_count(a, 2);
-    uint64_t *slot = d4m__malloc(d4m__mul(nc, sizeof *slot));
-    if (!slot)
+    uint64_t *used = d4m__malloc(d4m__mul(tr->n, sizeof *used));
+    if (!used)
         return D4M_ENOMEM;
-    for (size_t c = 0; c < nc; c++)
-        slot[c] = UINT64_MAX;
+    memcpy(used, tr->col, tr->n * sizeof *used);
+    qsort(used, tr->n, sizeof *used, cmp_u64);
+    size_t nused = 0;
     for (size_t t = 0; t < tr->n; t++)
-        slot[tr->col[t]] = 0;
+        if (nused == 0 || used[nused - 1] != used[t])
+            used[nused++] = used[t];
+
     int rc = 0;
-    uint64_t used = 0;
-    for (size_t c = 0; c < nc && rc == 0; c++) {
-        if (slot[c] == UINT64_MAX)
-            continue;
-        slot[c] = used++;
+    for (size_t k = 0; k < nused && rc == 0; k++) {
         rc = put(w, &sep, 1);
         if (rc == 0)
-            rc = put_axis_key(w, a, 2, c, put_csv_key, sep);
+            rc = put_axis_key(w, a, 2, used[k], put_csv_key, sep);
     }
     if (rc == 0)
         rc = put(w, "\n", 1);
     for (size_t t = 0; t < tr->n && rc == 0;) {
-        uint64_t r = tr->row[t], cell = 0;
+        uint64_t r = tr->row[t], cell = 0;   /* separators written so far */
         rc = put_axis_key(w, a, 1, r, put_csv_key, sep);
         for (; rc == 0 && t < tr->n && tr->row[t] == r; t++) {
-            for (; rc == 0 && cell <= slot[tr->col[t]]; cell++)
+            uint64_t slot = cell_of(used, nused, tr->col[t]);
+            for (; rc == 0 && cell <= slot; cell++)
                 rc = put(w, &sep, 1);
             if (rc == 0)
                 rc = put_value(w, a, tr, t, put_csv_key, sep);
         }
-        for (; rc == 0 && cell < used; cell++)
+        for (; rc == 0 && cell < nused; cell++)
             rc = put(w, &sep, 1);
         if (rc == 0)
             rc = put(w, "\n", 1);
     }
-    free(slot);
+    free(used);
     return rc;
 }
 

@@ -11,6 +11,7 @@
  * string values are quoted with ', positions print as #k.
  */
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,6 +533,50 @@ Test(text_tsv, numbers_round_trip_exactly)
     d4m_assoc_free(a);
 }
 
+/* Switch LC_NUMERIC to a locale whose decimal point is ',' (one the system
+ * has, or one compiled by localedef into a fresh directory); 0 if none can
+ * be had.  Criterion runs each test in its own process. */
+static int comma_locale(void)
+{
+    static const char *names[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "de_DE.utf8", "fr_FR.utf8" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (setlocale(LC_NUMERIC, names[i]))
+            return 1;
+    char *dir = temp_dir(), cmd[512];
+    snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", dir);
+    int ok = system(cmd) == 0;
+    if (ok) {
+        setenv("LOCPATH", dir, 1);
+        ok = setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL;
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        cr_log_warn("could not remove %s", dir);
+    free(dir);
+    return ok;
+}
+
+Test(text_tsv, numbers_ignore_the_callers_locale)
+{
+    if (!comma_locale())
+        cr_skip_test("no locale with a decimal comma on this system");
+    char tmp[16];
+    snprintf(tmp, sizeof tmp, "%g", 1.5);
+    cr_assert_str_eq(tmp, "1,5", "the test locale did not take");
+    TSV_IS("a\tb\t1.5\n", "S[a] S[b] N{a,b=1,5}");
+    CSV_IS(",b\na,-2.25e-3\n", "S[a] S[b] N{a,b=-0,0022499999999999998}");
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_parse_tsv(&a, L("a\tb\t1.5\na\tc\t1,5\n"), NULL));
+    cr_assert_eq(d4m_assoc_val_kind(a), D4M_STR, "1,5 is not a number in any locale");
+    d4m_assoc_free(a);
+    double v[] = { 1.5 };
+    d4m_key r[] = { KB("a") }, c[] = { KB("b") };
+    a = build_num(r, c, v, 1);
+    WRITES_TSV(a, "a\tb\t1.5\n");
+    WRITES_CSV(a, ",b\na,1.5\n");
+    d4m_assoc_free(a);
+}
+
 Test(text_tsv, read_file)
 {
     d4m_assoc *a = NULL;
@@ -745,6 +790,17 @@ Test(text_csv, write_numeric_axes_only_used_keys)
     d4m_assoc *a = NULL;
     CHECK_OK(d4m_assoc_build(&a, d4m_vec_num(r, 2), d4m_vec_num(c, 2), d4m_vec_num(v, 2), NULL));
     WRITES_CSV(a, ",1,3\n2,7,\n4,,0.5\n");
+    d4m_assoc_free(a);
+}
+
+Test(text_csv, write_far_positions_without_dense_rows)
+{
+    /* 2^52: a table over every position would not fit in memory */
+    double r[] = { 4503599627370496.0, 1 }, c[] = { 4503599627370496.0, 2 }, v[] = { 1, 2 };
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_num(r, 2), d4m_vec_num(c, 2), d4m_vec_num(v, 2), NULL));
+    WRITES_CSV(a, ",2,4503599627370496\n1,2,\n4503599627370496,,1\n");
+    WRITES_TSV(a, "1\t2\t2\n4503599627370496\t4503599627370496\t1\n");
     d4m_assoc_free(a);
 }
 
