@@ -20,10 +20,11 @@ int d4m_assoc_apply(d4m_assoc **out, const d4m_assoc *a, d4m_apply_fn fn, void *
     d4m_csr c;
     D4M_TRY(d4m__csr_copy(&c, a->m, true));
     for (uint64_t t = 0; t < c.p[c.nvec]; t++) {
-        double v = fn(c.x[t], ctx);
+        double x = c.x[t];
+        double v = fn(x, ctx);
         if (!isfinite(v)) {
             d4m__csr_free(&c);
-            return d4m__error(D4M_EVALUE, "apply: the function returned %g for %g", v, c.x[t]);
+            return d4m__error(D4M_EVALUE, "apply: the function returned %g for %g", v, x);
         }
         c.x[t] = v;
     }
