@@ -676,3 +676,103 @@ Test(assoc_cmp, empty_array)
     d4m_assoc_free(c);
     d4m_assoc_free(e);
 }
+
+/* ==================================================== against naive */
+
+/* Random arrays over rows r00..r11 and columns c00..c11 (zero-padded, so
+ * byte order is numeric order), each checked against a dense computation.
+ * Values are small integers (about a third of the cells set), so every
+ * sum and product is exact. */
+#define U 12
+
+static unsigned lcg(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 16) & 0x7fffu;
+}
+
+static d4m_assoc *random_assoc(unsigned seed, double d[U][U])
+{
+    static char names[2][U][4];
+    d4m_key rk[U * U], ck[U * U];
+    double v[U * U];
+    size_t n = 0;
+    for (int i = 0; i < U; i++) {
+        snprintf(names[0][i], 4, "r%02d", i);
+        snprintf(names[1][i], 4, "c%02d", i);
+    }
+    for (int i = 0; i < U; i++)
+        for (int j = 0; j < U; j++) {
+            d[i][j] = 0;
+            if (lcg(&seed) % 3 == 0) {
+                int x = (int)(lcg(&seed) % 7) - 3;   /* -3..3, 0 = none */
+                d[i][j] = x;
+                if (x) {
+                    rk[n] = K(names[0][i]);
+                    ck[n] = K(names[1][j]);
+                    v[n++] = x;
+                }
+            }
+        }
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_str(rk, n), d4m_vec_str(ck, n), d4m_vec_num(v, n),
+                             NULL));
+    return a;
+}
+
+/* display() text of a dense array, 0 = no entry. */
+static char *dense_text(double d[U][U])
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    for (int j = 0; j < U; j++)
+        for (int i = 0; i < U; i++)
+            if (d[i][j] != 0)
+                fprintf(f, "(r%02d,c%02d)  %g\n", i, j, d[i][j]);
+    fclose(f);
+    return buf;
+}
+
+typedef enum { E_PLUS, E_MINUS, E_AND, E_OR, E_TIMES, E_DIVIDE } ewise_kind;
+
+/* One cell of the dense reference; 0 is no entry. */
+static double naive(ewise_kind k, double x, double y)
+{
+    switch (k) {
+    case E_PLUS: return x + y;
+    case E_MINUS: return x - y;
+    case E_AND: return (x && y) ? (x < y ? x : y) : 0;
+    case E_OR: return (x && y) ? (x < y ? x : y) : (x ? x : y);
+    case E_TIMES: return x * y;
+    case E_DIVIDE: return (x && y) ? x / y : 0;
+    }
+    return 0;
+}
+
+Test(assoc_plus, random_arrays_match_dense)
+{
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        double da[U][U], db[U][U], dc[U][U];
+        d4m_assoc *a = random_assoc(seed, da);
+        d4m_assoc *b = random_assoc(seed * 7919u + 13u, db);
+        static const binop ops[] = { d4m_assoc_plus, d4m_assoc_minus, d4m_assoc_and,
+                                     d4m_assoc_or, d4m_assoc_times, d4m_assoc_divide };
+        for (int op = 0; op < 6; op++) {
+            for (int i = 0; i < U; i++)
+                for (int j = 0; j < U; j++)
+                    dc[i][j] = naive((ewise_kind)op, da[i][j], db[i][j]);
+            char *want = dense_text(dc);
+            d4m_assoc *c = NULL;
+            CHECK_OK(ops[op](&c, a, b));
+            char *got = assoc_text(c);
+            cr_assert_str_eq(got, want, "seed %u op %d", seed, op);
+            free(got);
+            free(want);
+            d4m_assoc_free(c);
+        }
+        d4m_assoc_free(a);
+        d4m_assoc_free(b);
+    }
+}

@@ -525,3 +525,154 @@ Test(assoc_catmul, inner_key_kind_mismatch)
     d4m_assoc_free(a);
     d4m_assoc_free(b);
 }
+
+/* ==================================================== against naive */
+
+/* Random A (rows r00..r11, inner keys k00..k11) and B (inner keys
+ * k03..k14, columns c00..c11) checked against dense loops: A * B, every
+ * semiring's plus.times twin, CatKeyMul, and ops on the (possibly jumbled)
+ * product. Small integer values keep every result exact. */
+#define U 12
+#define KU 15
+
+static unsigned lcg(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 16) & 0x7fffu;
+}
+
+static char row_names[KU][4], inner_names[KU][4], col_names[KU][4];
+
+static void make_names(void)
+{
+    for (int i = 0; i < KU; i++) {
+        snprintf(row_names[i], 4, "r%02d", i);
+        snprintf(inner_names[i], 4, "k%02d", i);
+        snprintf(col_names[i], 4, "c%02d", i);
+    }
+}
+
+/* d is nr x KU (row-major, stride KU); cells outside [r0,r1) x [c0,c1) are 0. */
+static d4m_assoc *random_dense(unsigned seed, double *d, char (*rn)[4], int r0, int r1,
+                               char (*cn)[4], int c0, int c1)
+{
+    d4m_key rk[KU * KU], ck[KU * KU];
+    double v[KU * KU];
+    size_t n = 0;
+    for (int i = 0; i < KU; i++)
+        for (int j = 0; j < KU; j++) {
+            d[i * KU + j] = 0;
+            if (i < r0 || i >= r1 || j < c0 || j >= c1 || lcg(&seed) % 3)
+                continue;
+            int x = (int)(lcg(&seed) % 7) - 3;
+            d[i * KU + j] = x;
+            if (x) {
+                rk[n] = K(rn[i]);
+                ck[n] = K(cn[j]);
+                v[n++] = x;
+            }
+        }
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_str(rk, n), d4m_vec_str(ck, n), d4m_vec_num(v, n),
+                             NULL));
+    return a;
+}
+
+Test(assoc_mtimes, random_products_match_dense)
+{
+    make_names();
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        double da[KU * KU], db[KU * KU];
+        d4m_assoc *a = random_dense(seed, da, row_names, 0, U, inner_names, 0, U);
+        d4m_assoc *b = random_dense(seed * 7919u + 5u, db, inner_names, 3, KU, col_names, 0, U);
+        char *want_c = NULL, *want_k = NULL, *want_2c = NULL;
+        size_t lc = 0, lk = 0, l2 = 0;
+        FILE *fc = open_memstream(&want_c, &lc);
+        FILE *fk = open_memstream(&want_k, &lk);
+        FILE *f2 = open_memstream(&want_2c, &l2);
+        for (int j = 0; j < U; j++)
+            for (int i = 0; i < U; i++) {
+                double s = 0;
+                int any = 0;
+                char keys[KU * 4 + 1] = "";
+                for (int k = 0; k < KU; k++) {
+                    double x = da[i * KU + k], y = db[k * KU + j];
+                    s += x * y;
+                    if (x && y) {
+                        any = 1;
+                        strcat(keys, inner_names[k]);
+                        strcat(keys, ";");
+                    }
+                }
+                if (s) {
+                    fprintf(fc, "(r%02d,c%02d)  %g\n", i, j, s);
+                    fprintf(f2, "(r%02d,c%02d)  %g\n", i, j, 2 * s);
+                }
+                if (any)
+                    fprintf(fk, "(r%02d,c%02d)  %s\n", i, j, keys);
+            }
+        fclose(fc);
+        fclose(fk);
+        fclose(f2);
+        d4m_assoc *c = NULL, *k = NULL, *c2 = NULL;
+        CHECK_OK(d4m_assoc_mtimes(&c, a, b));
+        char *got = assoc_text(c);
+        cr_assert_str_eq(got, want_c, "seed %u: A*B", seed);
+        free(got);
+        CHECK_OK(d4m_assoc_plus(&c2, c, c));
+        got = assoc_text(c2);
+        cr_assert_str_eq(got, want_2c, "seed %u: C+C", seed);
+        free(got);
+        CHECK_OK(d4m_assoc_catkeymul(&k, a, b));
+        got = assoc_text(k);
+        cr_assert_str_eq(got, want_k, "seed %u: CatKeyMul", seed);
+        free(got);
+        free(want_c);
+        free(want_k);
+        free(want_2c);
+        d4m_assoc_free(c);
+        d4m_assoc_free(c2);
+        d4m_assoc_free(k);
+        d4m_assoc_free(a);
+        d4m_assoc_free(b);
+    }
+}
+
+Test(assoc_transpose, random_twice_is_original_and_sq_agree)
+{
+    make_names();
+    for (unsigned seed = 1; seed <= 10; seed++) {
+        double da[KU * KU];
+        d4m_assoc *a = random_dense(seed, da, row_names, 0, U, col_names, 0, U);
+        d4m_assoc *t = NULL, *tt = NULL, *in = NULL, *in2 = NULL, *out = NULL, *out2 = NULL;
+        CHECK_OK(d4m_assoc_transpose(&t, a));
+        CHECK_OK(d4m_assoc_transpose(&tt, t));
+        cr_assert(d4m_assoc_equal(a, tt), "seed %u", seed);
+        CHECK_OK(d4m_assoc_sqin(&in, a));
+        CHECK_OK(d4m_assoc_mtimes(&in2, t, a));
+        cr_assert(d4m_assoc_equal(in, in2), "seed %u: sqIn", seed);
+        CHECK_OK(d4m_assoc_sqout(&out, a));
+        CHECK_OK(d4m_assoc_mtimes(&out2, a, t));
+        cr_assert(d4m_assoc_equal(out, out2), "seed %u: sqOut", seed);
+        /* the transpose's display is A's entries with the keys swapped */
+        char *want = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&want, &len);
+        for (int i = 0; i < U; i++)
+            for (int j = 0; j < U; j++)
+                if (da[i * KU + j])
+                    fprintf(f, "(c%02d,r%02d)  %g\n", j, i, da[i * KU + j]);
+        fclose(f);
+        char *got = assoc_text(t);
+        cr_assert_str_eq(got, want, "seed %u: A.'", seed);
+        free(got);
+        free(want);
+        d4m_assoc_free(t);
+        d4m_assoc_free(tt);
+        d4m_assoc_free(in);
+        d4m_assoc_free(in2);
+        d4m_assoc_free(out);
+        d4m_assoc_free(out2);
+        d4m_assoc_free(a);
+    }
+}

@@ -139,3 +139,79 @@ Test(assoc_reduce, empty)
     expect_reduce(d4m_assoc_min, e, 2, "");
     d4m_assoc_free(e);
 }
+
+/* ==================================================== against naive */
+
+#define U 12
+
+static unsigned lcg(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 16) & 0x7fffu;
+}
+
+Test(assoc_reduce, random_arrays_match_dense)
+{
+    static char rn[U][4], cn[U][4];
+    for (int i = 0; i < U; i++) {
+        snprintf(rn[i], 4, "r%02d", i);
+        snprintf(cn[i], 4, "c%02d", i);
+    }
+    for (unsigned seed = 1; seed <= 20; seed++) {
+        unsigned s = seed;
+        double d[U][U];
+        d4m_key rk[U * U], ck[U * U];
+        double v[U * U];
+        size_t n = 0;
+        for (int i = 0; i < U; i++)
+            for (int j = 0; j < U; j++) {
+                d[i][j] = 0;
+                if (lcg(&s) % 4)
+                    continue;
+                d[i][j] = (int)(lcg(&s) % 9) - 4;
+                if (d[i][j]) {
+                    rk[n] = K(rn[i]);
+                    ck[n] = K(cn[j]);
+                    v[n++] = d[i][j];
+                }
+            }
+        d4m_assoc *a = NULL;
+        CHECK_OK(d4m_assoc_build(&a, d4m_vec_str(rk, n), d4m_vec_str(ck, n),
+                                 d4m_vec_num(v, n), NULL));
+        static const reducer fs[] = { d4m_assoc_sum, d4m_assoc_max, d4m_assoc_min };
+        for (int op = 0; op < 3; op++)
+            for (int dim = 1; dim <= 2; dim++) {
+                char *want = NULL;
+                size_t len = 0;
+                FILE *f = open_memstream(&want, &len);
+                for (int p = 0; p < U; p++) {   /* the kept axis */
+                    double r = 0;
+                    int any = 0;
+                    for (int q = 0; q < U; q++) {
+                        double x = dim == 1 ? d[q][p] : d[p][q];
+                        if (!x)
+                            continue;
+                        if (!any)
+                            r = x;
+                        else if (op == 0)
+                            r += x;
+                        else if (op == 1)
+                            r = x > r ? x : r;
+                        else
+                            r = x < r ? x : r;
+                        any = 1;
+                    }
+                    if (any && r != 0) {
+                        if (dim == 1)
+                            fprintf(f, "(1,%s)  %g\n", cn[p], r);
+                        else
+                            fprintf(f, "(%s,1)  %g\n", rn[p], r);
+                    }
+                }
+                fclose(f);
+                expect_reduce(fs[op], a, dim, want);
+                free(want);
+            }
+        d4m_assoc_free(a);
+    }
+}
