@@ -235,6 +235,28 @@ int d4m__csr_pack(GrB_Matrix *out, d4m_csr *c)
     return 0;
 }
 
+int d4m__csr_borrow(d4m_csr *c, const d4m_assoc *a)
+{
+    return d4m__csr_unpack(c, a->m, false);
+}
+
+int d4m__csr_return(const d4m_assoc *a, d4m_csr *c)
+{
+    /* Packing into the matrix the arrays came from cannot fail for lack of
+     * memory: the header exists and the arrays are moved, not copied. */
+    GrB_Matrix m = a->m;
+    void *x = c->x;
+    int rc = D4M_GRB(GxB_Matrix_pack_HyperCSR(m, &c->p, &c->h, &c->j, &x, c->p_size,
+                                              c->h_size, c->j_size, c->x_size, false,
+                                              c->nvec, c->jumbled, NULL));
+    c->x = x;
+    if (rc)
+        d4m__csr_free(c);
+    else
+        memset(c, 0, sizeof *c);
+    return rc;
+}
+
 int d4m__csr_copy(d4m_csr *c, GrB_Matrix m, bool allow_jumbled)
 {
     GrB_Matrix d = NULL;
@@ -589,7 +611,7 @@ int d4m_assoc_find(d4m_triples **out, const d4m_assoc *a, d4m_order order)
         return d4m__error(D4M_EINVAL, "d4m_assoc_find: unknown order %d", (int)order);
     *out = NULL;
     d4m_csr c;
-    D4M_TRY(d4m__csr_copy(&c, a->m, false));
+    D4M_TRY(d4m__csr_borrow(&c, a));
     uint64_t nnz = c.p[c.nvec];
     d4m_triples *t = d4m__calloc(1, sizeof *t);
     uint64_t *cnt = NULL;
@@ -643,12 +665,16 @@ int d4m_assoc_find(d4m_triples **out, const d4m_assoc *a, d4m_order order)
         t->val = vals;
     }
     free(cnt);
-    d4m__csr_free(&c);
+    rc = d4m__csr_return(a, &c);
+    if (rc) {
+        d4m_triples_free(t);
+        return rc;
+    }
     *out = t;
     return 0;
 fail:
     free(cnt);
-    d4m__csr_free(&c);
+    d4m__csr_return(a, &c);
     d4m_triples_free(t);
     return rc;
 }

@@ -258,8 +258,10 @@ static int from_lists(d4m_assoc **out, d4m_key row, d4m_key col, d4m_key val,
     if (!out)
         return d4m__error(D4M_EINVAL, "d4m_assoc_from_lists: out is NULL");
     *out = NULL;
-    if (row.len == 0 && col.len == 0 && (val_num ? val_n == 0 : val.len == 0))
-        return d4m_assoc_new_empty(out);   /* Assoc('','','') */
+    /* As D4M: any empty argument gives the empty Assoc ('' is how scripts
+     * write "nothing"). */
+    if (row.len == 0 || col.len == 0 || (val_num ? val_n == 0 : val.len == 0))
+        return d4m_assoc_new_empty(out);
     d4m_key *r = NULL, *c = NULL, *v = NULL;
     size_t nr = 0, nc = 0, nv = 0;
     int rc = split_list(&r, &nr, row, "row");

@@ -130,6 +130,11 @@ int d4m__csr_pack(GrB_Matrix *out, d4m_csr *c);
 void d4m__csr_free(d4m_csr *c);
 /* Fresh CSR arrays for nvec rows and nnz entries (p[0] = 0). */
 int d4m__csr_new(d4m_csr *c, uint64_t nrows, uint64_t ncols, uint64_t nvec, uint64_t nnz);
+/* a's own arrays, in place and without a copy, to read (sorted rows); give
+ * them back with d4m__csr_return before anything else uses a.  This is why
+ * one Assoc must not be used by two threads at once (d4m/assoc.h). */
+int d4m__csr_borrow(d4m_csr *c, const d4m_assoc *a);
+int d4m__csr_return(const d4m_assoc *a, d4m_csr *c);
 /* A copy of m's contents as CSR (m untouched). */
 int d4m__csr_copy(d4m_csr *c, GrB_Matrix m, bool allow_jumbled);
 

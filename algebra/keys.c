@@ -20,6 +20,12 @@ int d4m_key_cmp(d4m_key a, d4m_key b)
     return (a.len > b.len) - (a.len < b.len);
 }
 
+/* Bytes of all keys; an unset key set (off NULL) has none. */
+static inline size_t keys_bytes(const d4m_keys *k)
+{
+    return k->off ? (size_t)k->off[k->n] : 0;
+}
+
 void d4m__keys_clear(d4m_keys *k)
 {
     free(k->off);
@@ -99,11 +105,11 @@ int d4m__keys_equal(const d4m_keys *a, const d4m_keys *b)
 {
     if (a->kind != b->kind || a->n != b->n)
         return 0;
-    if (a->kind == D4M_NUM)
+    if (a->kind == D4M_NUM || a->n == 0)
         return 1;
     if (memcmp(a->off, b->off, (size_t)(a->n + 1) * sizeof *a->off) != 0)
         return 0;
-    return a->off[a->n] == 0 || memcmp(a->buf, b->buf, (size_t)a->off[a->n]) == 0;
+    return keys_bytes(a) == 0 || memcmp(a->buf, b->buf, keys_bytes(a)) == 0;
 }
 
 /* ------------------------------------------------------- deduplication */
@@ -497,8 +503,8 @@ static int merge(d4m_keys *out, uint64_t **amap, uint64_t **bmap,
             return D4M_ENOMEM;
         }
     }
-    size_t cap = union_ ? (size_t)(a->off[a->n] + b->off[b->n])
-                        : (size_t)(a->off[a->n] < b->off[b->n] ? a->off[a->n] : b->off[b->n]);
+    size_t cap = union_ ? keys_bytes(a) + keys_bytes(b)
+                        : (keys_bytes(a) < keys_bytes(b) ? keys_bytes(a) : keys_bytes(b));
     uint64_t ncap = union_ ? a->n + b->n : (a->n < b->n ? a->n : b->n);
     d4m_keys k;
     int rc = keys_alloc(&k, ncap, cap);

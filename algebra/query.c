@@ -219,6 +219,11 @@ int d4m_query_starts_with(d4m_query **out, d4m_key list)
     if (list.len == 0)
         return d4m__error_at(D4M_EPARSE, 0, "StartsWith: empty list; give prefixes each "
                              "followed by a separator, e.g. 'al bo '");
+    unsigned char sep = (unsigned char)list.ptr[list.len - 1];
+    if ((sep >= '0' && sep <= '9') || (sep >= 'A' && sep <= 'Z') || (sep >= 'a' && sep <= 'z'))
+        return d4m__error_at(D4M_EPARSE, (long)list.len - 1,
+                             "StartsWith: the list must end with its separator, e.g. 'al '; "
+                             "it ends in '%c'", sep);
     D4M_TRY(d4m_list_split(&items, &n, list));
     int rc = d4m_query_keys(out, items, n);
     free(items);

@@ -273,7 +273,8 @@ static int tsv_field(d4m_key *field, parsed *p, const char *buf, size_t start, s
             case '0': ch = '\0'; break;
             default:
                 return d4m__error_at(D4M_EFORMAT, (long)i,
-                                     "TSV: unknown escape \\%c (offset %zu)", buf[i + 1], i);
+                                     "TSV: unknown escape \\ then byte 0x%02x (offset %zu)",
+                                     (unsigned char)buf[i + 1], i);
             }
             i++;
         }
@@ -347,7 +348,7 @@ int d4m_assoc_parse_tsv(d4m_assoc **out, const char *buf, size_t len,
 /* --------------------------------------------------------- file input */
 
 /* *buf, *len = the whole of the file at path (*buf the caller's, free()).
- * Errors: D4M_EINVAL, D4M_EIO (with errno's text), D4M_ENOMEM. */
+ * Errors: D4M_EINVAL, D4M_EIO (with errno's text), D4M_ENOMEM, D4M_ETOOBIG. */
 static int slurp(char **buf, size_t *len, const char *path)
 {
     *buf = NULL;

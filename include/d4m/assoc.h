@@ -14,8 +14,11 @@
  *
  * Ownership: every d4m_assoc ** out parameter receives a new array owned by
  * the caller and freed with d4m_assoc_free().  Keys returned by accessors are
- * borrowed from the array and stay valid until it is freed.  An Assoc is
- * never modified after it is built, so any number of threads may read one.
+ * borrowed from the array and stay valid until it is freed.  An Assoc's
+ * content never changes after it is built, but reading one may reorganise
+ * its storage (GraphBLAS finishes deferred work lazily, and some reads borrow
+ * the matrix's arrays in place): use one Assoc from one thread at a time, or
+ * give each thread its own d4m_assoc_dup().
  */
 #ifndef D4M_ASSOC_H
 #define D4M_ASSOC_H
@@ -72,8 +75,9 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
 
 /* A = Assoc('r1 r2 ', 'c1 c2 ', 'v1 v2 ') from D4M lists (last byte of each
  * list is its separator).  val_num != NULL gives numeric values instead of
- * the val list (val_n of them).  An all-empty call (three empty lists) gives
- * the empty Assoc.  Errors as d4m_assoc_build, plus D4M_ESEP. */
+ * the val list (val_n of them).  As in D4M, any empty list gives the empty
+ * Assoc.  Errors as d4m_assoc_build, plus D4M_ESEP (a list ending in a letter
+ * or digit: its separator is missing). */
 int d4m_assoc_from_lists(d4m_assoc **out, d4m_key row, d4m_key col, d4m_key val,
                          const d4m_build_options *opts);
 int d4m_assoc_from_lists_num(d4m_assoc **out, d4m_key row, d4m_key col,
