@@ -65,6 +65,26 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The 1-minute load average: other work on the machine skews the times. */
+static double loadavg1(void)
+{
+    double x = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &x) != 1)
+            x = -1;
+        fclose(f);
+    }
+    return x;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -740,15 +760,17 @@ static void run_op(bench *b, const op *o)
         o->setup(b, &ctx);
     bool hwm = rss_reset_peak();
     double base = proc_status_mb("VmRSS");
-    double best = -1;
+    double best = -1, best_cpu = 0, load = loadavg1();
     result r = { 0 };
     for (int rep = 0; rep < b->reps; rep++) {
         result_free(&r);
-        double t0 = now();
+        double c0 = cpu_now(), t0 = now();
         o->run(b, ctx, &r);
-        double t = now() - t0;
-        if (best < 0 || t < best)
+        double t = now() - t0, c = cpu_now() - c0;
+        if (best < 0 || t < best) {
             best = t;
+            best_cpu = c;
+        }
     }
     /* Without a resettable mark (peak_rss_reset false) this is the peak of
      * the whole run so far. */
@@ -760,8 +782,9 @@ static void run_op(bench *b, const op *o)
         o->teardown(ctx);
 
     printf("{\"bench\":\"assoc\",\"op\":\"%s\",\"n\":%zu,\"reps\":%d,\"seconds\":%.6f,"
-           "\"peak_rss_mb\":%.1f,\"base_rss_mb\":%.1f,\"peak_rss_reset\":%s,\"nnz\":%zu",
-           o->name, b->n, b->reps, best, peak, base, hwm ? "true" : "false", nnz);
+           "\"cpu_seconds\":%.6f,\"peak_rss_mb\":%.1f,\"base_rss_mb\":%.1f,\"peak_rss_reset\":%s,"
+           "\"nnz\":%zu,\"loadavg_1m\":%.2f",
+           o->name, b->n, b->reps, best, best_cpu, peak, base, hwm ? "true" : "false", nnz, load);
     if (b->n == REFERENCE_N) {
         double speedup = o->reference / best;
         printf(",\"reference_seconds\":%.3f,\"speedup\":%.2f", o->reference, speedup);
