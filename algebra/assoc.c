@@ -273,7 +273,7 @@ static int csr_alloc(d4m_csr *c, uint64_t nrows, uint64_t ncols, uint64_t nvec, 
     c->nrows = nrows;
     c->ncols = ncols;
     c->nvec = nvec;
-    c->p_size = (nvec + 1) * sizeof(uint64_t);
+    c->p_size = (nvec + 2) * sizeof(uint64_t);   /* GraphBLAS wants room for 2 */
     c->h_size = (nvec ? nvec : 1) * sizeof(uint64_t);
     c->j_size = (nnz ? nnz : 1) * sizeof(uint64_t);
     c->x_size = (nnz ? nnz : 1) * sizeof(double);

@@ -72,7 +72,7 @@ static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const u
         nvec += (i == 0 ? cnt[0] : cnt[i] - cnt[i - 1]) > 0;
     free(c->p);
     free(c->h);
-    c->p_size = (nvec + 1) * sizeof *c->p;
+    c->p_size = (nvec + 2) * sizeof *c->p;   /* GraphBLAS wants room for 2 */
     c->h_size = (nvec ? nvec : 1) * sizeof *c->h;
     c->p = d4m__malloc(c->p_size);
     c->h = d4m__malloc(c->h_size);

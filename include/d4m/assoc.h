@@ -199,7 +199,8 @@ int d4m_assoc_catkeymul(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b)
 int d4m_assoc_catvalmul(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b);
 
 /* Reductions along dim (1: collapse rows -> 1 x ncols, row key 1;
- * 2: collapse columns -> nrows x 1, column key 1).  String values count 1.
+ * 2: collapse columns -> nrows x 1, column key 1).  sum counts string
+ * values as 1; max/min of string values give the largest/smallest string.
  * max/min look at stored entries only (absent entries are not zeros). */
 int d4m_assoc_sum(d4m_assoc **out, const d4m_assoc *a, int dim);
 int d4m_assoc_max(d4m_assoc **out, const d4m_assoc *a, int dim);
