@@ -18,36 +18,17 @@
 #include <stddef.h>
 #include <GraphBLAS.h>
 #include "d4m.h"
+#include "common.h"
 
 /* Largest position of a numeric axis and largest key count of any axis. */
 #define D4M__MAX_POSITION 9007199254740992.0   /* 2^53 */
 #define D4M__MAX_KEYS ((uint64_t)1 << 48)
 
-/* ------------------------------------------------------------- errors */
-
-/* Record the calling thread's last error; returns code. */
-int d4m__error(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* The same, with a byte offset (parse errors). */
-int d4m__error_at(int code, long offset, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* Translate a GrB_Info into our code, naming the call. */
 int d4m__grb(GrB_Info info, const char *what);
 /* Start GraphBLAS once per process (thread-safe); 0 or an error code. */
 int d4m__init(void);
-
-#define D4M_TRY(expr) do { int d4m__rc = (expr); if (d4m__rc < 0) return d4m__rc; } while (0)
 #define D4M_GRB(call) d4m__grb((call), #call)
-
-/* Checked allocation: NULL after recording D4M_ENOMEM. */
-void *d4m__malloc(size_t n);
-void *d4m__calloc(size_t n, size_t size);
-void *d4m__realloc(void *p, size_t n);
-/* n * size, or SIZE_MAX on overflow. */
-static inline size_t d4m__mul(size_t n, size_t size)
-{
-    return (size && n > SIZE_MAX / size) ? SIZE_MAX : n * size;
-}
 
 /* ---------------------------------------------------------- key sets */
 
@@ -171,17 +152,5 @@ int d4m__matrix_ones(GrB_Matrix *out, GrB_Matrix m);
 int d4m__assoc_from_strvals(d4m_assoc **out, const d4m_keys *row, const d4m_keys *col,
                             const uint64_t *ri, const uint64_t *ci,
                             const d4m_key *vals, size_t n);
-
-/* Append text; growable buffer. */
-typedef struct d4m_buf {
-    char *p;
-    size_t len, cap;
-} d4m_buf;
-int d4m__buf_put(d4m_buf *b, const void *s, size_t n);
-int d4m__buf_printf(d4m_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void d4m__buf_free(d4m_buf *b);
-
-/* Format a double as %g into buf (>= 32 bytes); returns length. */
-int d4m__fmt_g(char *buf, size_t cap, double x);
 
 #endif

@@ -75,7 +75,7 @@ install(FILES ${PROJECT_BINARY_DIR}/d4mConfig.cmake
 # ------------------------------------------------------------- pkg-config
 # GraphBLAS ships no .pc file, so it goes into Libs.private by name; its
 # directories are added only when the compiler would not search them anyway.
-set(D4M_PC_LIBS_PRIVATE "-lgraphblas -lm -pthread")
+set(D4M_PC_LIBS_PRIVATE "-lgraphblas -lrocksdb -lgomp -lm -pthread")
 set(D4M_PC_CFLAGS_EXTRA "")
 if(GRAPHBLAS_LIBRARY)
   get_filename_component(_d4m_grb_libdir ${GRAPHBLAS_LIBRARY} DIRECTORY)

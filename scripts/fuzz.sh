@@ -2,7 +2,7 @@
 # scripts/fuzz.sh [SECONDS] - build the libFuzzer harnesses of tests/fuzz/
 # with clang (ASan + UBSan) and run each for SECONDS (default 20).
 #
-# Each harness is compiled together with the library's algebra/*.c sources
+# Each harness is compiled together with the library's common/ and algebra/ sources
 # (so the library is instrumented too) into build-fuzz/.  The seed corpora
 # of tests/fuzz/corpus/<name>/ are read but never written: new inputs go to
 # build-fuzz/corpus/<name>/, crash artifacts to build-fuzz/artifacts/.
@@ -21,10 +21,10 @@ cd "$root"
 
 flags=(-g -O1 -std=gnu11 -Wall -Wextra
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -fno-omit-frame-pointer -I include -I algebra)
+       -fno-omit-frame-pointer -fopenmp -I include -I common -I algebra)
 for h in "${harnesses[@]}"; do
     echo "fuzz.sh: building fuzz_$h"
-    "$cc" "${flags[@]}" -o "$out/fuzz_$h" "tests/fuzz/fuzz_$h.c" algebra/*.c \
+    "$cc" "${flags[@]}" -o "$out/fuzz_$h" "tests/fuzz/fuzz_$h.c" common/*.c algebra/*.c \
         -lgraphblas -lm -lpthread
 done
 

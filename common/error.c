@@ -1,13 +1,13 @@
 /*
- * algebra/error.c - the thread-local last error, checked allocation, and
- * GraphBLAS start-up.
+ * common/error.c - the thread-local last error, checked allocation and
+ * growable buffers: what every layer of the library shares.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "internal.h"
+#include "d4m.h"
+#include "common.h"
 
 #define MSG_CAP 512
 
@@ -85,23 +85,6 @@ const char *d4m_strerror(int code)
     }
 }
 
-int d4m__grb(GrB_Info info, const char *what)
-{
-    switch (info) {
-    case GrB_SUCCESS:
-    case GrB_NO_VALUE:
-        return 0;
-    case GrB_OUT_OF_MEMORY:
-        return d4m__error(D4M_ENOMEM, "out of memory in %s", what);
-    case GrB_INDEX_OUT_OF_BOUNDS:
-    case GrB_DIMENSION_MISMATCH:
-    case GrB_INVALID_INDEX:
-        return d4m__error(D4M_ETOOBIG, "GraphBLAS: %s failed (info %d)", what, (int)info);
-    default:
-        return d4m__error(D4M_EGRAPHBLAS, "GraphBLAS: %s failed (info %d)", what, (int)info);
-    }
-}
-
 void *d4m__malloc(size_t n)
 {
     void *p = (n == SIZE_MAX) ? NULL : malloc(n ? n : 1);
@@ -127,28 +110,6 @@ void *d4m__realloc(void *p, size_t n)
 }
 
 void d4m_free(void *p) { free(p); }
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static GrB_Info init_info = GrB_SUCCESS;
-
-static void init_graphblas(void)
-{
-    /* GraphBLAS may already be running in this process (a caller that uses
-     * it directly, or Octave's own copy); then GrB_init says so and we go on. */
-    init_info = GrB_init(GrB_NONBLOCKING);
-    if (init_info == GrB_INVALID_VALUE)
-        init_info = GrB_SUCCESS;
-    if (init_info == GrB_SUCCESS)
-        GxB_Global_Option_set(GxB_FORMAT, GxB_BY_ROW);
-}
-
-int d4m__init(void)
-{
-    pthread_once(&init_once, init_graphblas);
-    if (init_info != GrB_SUCCESS)
-        return d4m__error(D4M_EGRAPHBLAS, "GraphBLAS failed to start (info %d)", (int)init_info);
-    return 0;
-}
 
 const char *d4m_version(void) { return D4M_VERSION_STRING; }
 
