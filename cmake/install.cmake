@@ -13,27 +13,82 @@ set(D4M_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/d4m)
 
 # ------------------------------------------- the static library's link interface
 # target_link_libraries(d4m_static PRIVATE ...) records this machine's absolute
-# paths (/usr/lib/.../libgraphblas.so.7.x.y, .../libm.so).  An
-# installed package should name them instead: GraphBLAS becomes the target
-# d4m::GraphBLAS that d4mConfig.cmake defines after finding GraphBLAS, and
-# libm becomes plain `m`.  The build tree keeps the paths.
+# paths (/usr/lib/.../libgraphblas.so.7.x.y, .../librocksdb.so, .../libm.so) and
+# imported targets (OpenMP::OpenMP_C, Threads::Threads).  An installed package
+# should name them instead.  One pass over that list makes three things:
+#   - the installed interface of d4m::d4m_static: GraphBLAS becomes the target
+#     d4m::GraphBLAS (defined by d4mConfig.cmake), other library files their
+#     bare names (rocksdb, m); the build tree keeps the paths;
+#   - D4M_FIND_DEPENDENCIES: the find_dependency() calls d4mConfig.cmake needs
+#     for the imported targets;
+#   - D4M_PC_LIBS_PRIVATE: the same libraries as pkg-config flags.
+set(D4M_FIND_DEPENDENCIES "")
+set(D4M_PC_LIBS_PRIVATE "")
+set(_d4m_pc_libdirs "")
+macro(_d4m_pc_lib file name)   # -lname, and -Ldir when not searched anyway
+  get_filename_component(_d4m_dir "${file}" DIRECTORY)
+  if(NOT _d4m_dir IN_LIST CMAKE_C_IMPLICIT_LINK_DIRECTORIES
+     AND NOT _d4m_dir IN_LIST _d4m_pc_libdirs)
+    list(APPEND _d4m_pc_libdirs "${_d4m_dir}")
+    string(APPEND D4M_PC_LIBS_PRIVATE " -L${_d4m_dir}")
+  endif()
+  string(APPEND D4M_PC_LIBS_PRIVATE " -l${name}")
+endmacro()
+
 get_target_property(_d4m_iface d4m_static INTERFACE_LINK_LIBRARIES)
-if(_d4m_iface)
-  set(_d4m_new_iface "")
-  foreach(_d4m_item IN LISTS _d4m_iface)
-    if(GRAPHBLAS_LIBRARY AND _d4m_item STREQUAL GRAPHBLAS_LIBRARY)
-      list(APPEND _d4m_new_iface
-           "$<BUILD_INTERFACE:${GRAPHBLAS_LIBRARY}>"
-           "$<INSTALL_INTERFACE:$<LINK_ONLY:d4m::GraphBLAS>>")
-    elseif(D4M_LIBM AND _d4m_item STREQUAL D4M_LIBM)
-      list(APPEND _d4m_new_iface
-           "$<BUILD_INTERFACE:${D4M_LIBM}>"
-           "$<INSTALL_INTERFACE:m>")
+if(NOT _d4m_iface)
+  set(_d4m_iface "")
+endif()
+set(_d4m_new_iface "")
+foreach(_d4m_item IN LISTS _d4m_iface)
+  set(_d4m_lib "${_d4m_item}")
+  if(_d4m_item MATCHES "^\\$<LINK_ONLY:(.*)>$")
+    set(_d4m_lib "${CMAKE_MATCH_1}")
+  endif()
+  if(GRAPHBLAS_LIBRARY AND _d4m_lib STREQUAL GRAPHBLAS_LIBRARY)
+    list(APPEND _d4m_new_iface "$<BUILD_INTERFACE:${_d4m_lib}>"
+                               "$<INSTALL_INTERFACE:$<LINK_ONLY:d4m::GraphBLAS>>")
+    _d4m_pc_lib("${_d4m_lib}" graphblas)
+  elseif(IS_ABSOLUTE "${_d4m_lib}")
+    get_filename_component(_d4m_file "${_d4m_lib}" NAME)
+    if(_d4m_file MATCHES "^lib(.+)\\.(so|a)(\\..*)?$")
+      set(_d4m_name "${CMAKE_MATCH_1}")
     else()
-      list(APPEND _d4m_new_iface "${_d4m_item}")
+      message(FATAL_ERROR "install.cmake: cannot name the library ${_d4m_lib}")
     endif()
-  endforeach()
-  set_property(TARGET d4m_static PROPERTY INTERFACE_LINK_LIBRARIES "${_d4m_new_iface}")
+    list(APPEND _d4m_new_iface "$<BUILD_INTERFACE:${_d4m_lib}>"
+                               "$<INSTALL_INTERFACE:${_d4m_name}>")
+    _d4m_pc_lib("${_d4m_lib}" "${_d4m_name}")
+  elseif(_d4m_lib STREQUAL "Threads::Threads")
+    list(APPEND _d4m_new_iface "${_d4m_item}")
+    string(APPEND D4M_FIND_DEPENDENCIES "find_dependency(Threads)\n")
+    string(APPEND D4M_PC_LIBS_PRIVATE " -pthread")
+  elseif(_d4m_lib STREQUAL "OpenMP::OpenMP_C")
+    list(APPEND _d4m_new_iface "${_d4m_item}")
+    string(APPEND D4M_FIND_DEPENDENCIES "find_dependency(OpenMP COMPONENTS C)\n")
+    foreach(_d4m_name IN LISTS OpenMP_C_LIB_NAMES)
+      if(NOT _d4m_name STREQUAL "pthread")   # -pthread comes with Threads
+        string(APPEND D4M_PC_LIBS_PRIVATE " -l${_d4m_name}")
+      endif()
+    endforeach()
+  elseif(_d4m_lib MATCHES "^MPI::MPI_C$")
+    list(APPEND _d4m_new_iface "${_d4m_item}")
+    string(APPEND D4M_FIND_DEPENDENCIES "find_dependency(MPI COMPONENTS C)\n")
+    foreach(_d4m_name IN LISTS MPI_C_LIB_NAMES)
+      string(APPEND D4M_PC_LIBS_PRIVATE " -l${_d4m_name}")
+    endforeach()
+  elseif(TARGET "${_d4m_lib}")
+    message(FATAL_ERROR "install.cmake: d4m_static links ${_d4m_lib}; "
+            "teach cmake/install.cmake how an installed d4m finds it")
+  else()   # a bare library name such as m
+    list(APPEND _d4m_new_iface "${_d4m_item}")
+    string(APPEND D4M_PC_LIBS_PRIVATE " -l${_d4m_lib}")
+  endif()
+endforeach()
+set_property(TARGET d4m_static PROPERTY INTERFACE_LINK_LIBRARIES "${_d4m_new_iface}")
+string(STRIP "${D4M_PC_LIBS_PRIVATE}" D4M_PC_LIBS_PRIVATE)
+if(NOT D4M_FIND_DEPENDENCIES MATCHES "Threads")
+  string(APPEND D4M_FIND_DEPENDENCIES "find_dependency(Threads)\n")
 endif()
 
 # ------------------------------------------------------- libraries, headers, tools
@@ -73,16 +128,10 @@ install(FILES ${PROJECT_BINARY_DIR}/d4mConfig.cmake
         DESTINATION ${D4M_INSTALL_CMAKEDIR})
 
 # ------------------------------------------------------------- pkg-config
-# GraphBLAS ships no .pc file, so it goes into Libs.private by name; its
-# directories are added only when the compiler would not search them anyway.
-set(D4M_PC_LIBS_PRIVATE "-lgraphblas -lrocksdb -lgomp -lm -pthread")
+# Libs.private (D4M_PC_LIBS_PRIVATE) is made above from the static library's
+# link interface.  GraphBLAS ships no .pc file; its include directory is added
+# only when the compiler would not search it anyway.
 set(D4M_PC_CFLAGS_EXTRA "")
-if(GRAPHBLAS_LIBRARY)
-  get_filename_component(_d4m_grb_libdir ${GRAPHBLAS_LIBRARY} DIRECTORY)
-  if(NOT _d4m_grb_libdir IN_LIST CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
-    set(D4M_PC_LIBS_PRIVATE "-L${_d4m_grb_libdir} ${D4M_PC_LIBS_PRIVATE}")
-  endif()
-endif()
 if(GRAPHBLAS_INCLUDE_DIR AND NOT GRAPHBLAS_INCLUDE_DIR IN_LIST CMAKE_C_IMPLICIT_INCLUDE_DIRECTORIES
    AND NOT GRAPHBLAS_INCLUDE_DIR STREQUAL "/usr/include")
   set(D4M_PC_CFLAGS_EXTRA " -I${GRAPHBLAS_INCLUDE_DIR}")
