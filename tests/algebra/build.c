@@ -1079,3 +1079,274 @@ Test(assoc_accessors, strerror)
     cr_assert_str_eq(d4m_strerror(4242), unknown);
     cr_assert_str_eq(d4m_version(), D4M_VERSION_STRING);
 }
+
+/* ================================================ assoc_build: at scale */
+
+/* Large inputs take the library's fast paths (radix sort of unique keys,
+ * hash table growth, counting-sort CSR build, two-core deduplication from
+ * 50000 triples).  The result is checked against a plain reference: sorted
+ * key pools and a stable fold of each (row, col) group in input order. */
+
+static uint64_t rng_state;
+static uint64_t rng(void)
+{
+    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return rng_state >> 33;
+}
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+    const d4m_key *a = pa, *b = pb;
+    size_t n = a->len < b->len ? a->len : b->len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a->ptr[i], y = (unsigned char)b->ptr[i];
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+/* A sorted pool of distinct keys whose bytes come from a small alphabet
+ * (with '\0' and high bytes) and whose lengths straddle 8, 16 and 255, so
+ * that keys share prefixes and hash buckets often.  *store holds the bytes. */
+static d4m_key *key_pool(size_t want, size_t *n, char **store)
+{
+    static const char alpha[] = { 'a', 'b', '\0', (char)0xff, 'Z', ' ' };
+    static const size_t lens[] = { 0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 254, 255, 256, 300 };
+    size_t cap = want * 300;
+    char *buf = malloc(cap);
+    d4m_key *k = malloc(want * sizeof *k);
+    cr_assert(buf && k);
+    size_t pos = 0;
+    for (size_t i = 0; i < want; i++) {
+        size_t len = lens[rng() % (sizeof lens / sizeof lens[0])];
+        /* Long keys share a long common start. */
+        for (size_t j = 0; j < len; j++)
+            buf[pos + j] = j < len - 4 && len > 200 ? 'q' : alpha[rng() % sizeof alpha];
+        k[i].ptr = buf + pos;
+        k[i].len = len;
+        pos += len;
+    }
+    qsort(k, want, sizeof *k, ref_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < want; i++)
+        if (m == 0 || ref_cmp(&k[m - 1], &k[i]) != 0)
+            k[m++] = k[i];
+    *n = m;
+    *store = buf;
+    return k;
+}
+
+typedef struct {
+    uint32_t r, c;
+    uint32_t t;   /* input order */
+    double v;
+} ref_triple;
+
+static int ref_triple_cmp(const void *pa, const void *pb)
+{
+    const ref_triple *a = pa, *b = pb;
+    if (a->r != b->r) return a->r < b->r ? -1 : 1;
+    if (a->c != b->c) return a->c < b->c ? -1 : 1;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+static double plus_twice(double a, double b, void *ctx)
+{
+    (void)ctx;
+    return a + 2 * b;
+}
+
+static double ref_combine(d4m_collide how, double a, double b)
+{
+    switch (how) {
+    case D4M_COLLIDE_MAX: return a > b ? a : b;
+    case D4M_COLLIDE_SUM: return a + b;
+    case D4M_COLLIDE_FIRST: return a;
+    case D4M_COLLIDE_LAST: return b;
+    case D4M_COLLIDE_CALLBACK: return plus_twice(a, b, NULL);
+    default: return a < b ? a : b;
+    }
+}
+
+/* Build n triples over the pools with rule how and check the whole result.
+ * String values (vals != NULL) are pool indices: their order is the
+ * pool's sorted order. */
+static void check_random_build(size_t n, d4m_collide how, int string_values)
+{
+    size_t nr, nc, nv;
+    char *sr, *sc, *sv;
+    d4m_key *rp = key_pool(700, &nr, &sr);
+    d4m_key *cp = key_pool(300, &nc, &sc);
+    d4m_key *vp = key_pool(100, &nv, &sv);
+    d4m_key *R = malloc(n * sizeof *R), *C = malloc(n * sizeof *C), *V = malloc(n * sizeof *V);
+    double *X = malloc(n * sizeof *X);
+    ref_triple *T = malloc(n * sizeof *T);
+    cr_assert(R && C && V && X && T);
+    for (size_t t = 0; t < n; t++) {
+        T[t].r = (uint32_t)(rng() % nr);
+        T[t].c = (uint32_t)(rng() % (t % 3 ? 8 : nc));   /* crowd a few columns */
+        T[t].t = (uint32_t)t;
+        if (string_values) {
+            size_t vi = rng() % nv;
+            if (vp[vi].len == 0)
+                vi = (vi + 1) % nv;   /* an empty value is no entry: keep clear of it */
+            T[t].v = (double)vi;
+            V[t] = vp[vi];
+        } else {
+            /* Zeros only where they cannot change the result otherwise. */
+            int x = (int)(rng() % 9) - 4;
+            if (x == 0 && how != D4M_COLLIDE_SUM)
+                x = 1;
+            T[t].v = x;
+            X[t] = x;
+        }
+        R[t] = rp[T[t].r];
+        C[t] = cp[T[t].c];
+    }
+    d4m_build_options o = with_collide(how);
+    if (how == D4M_COLLIDE_CALLBACK)
+        o.fn = plus_twice;
+    d4m_assoc *a = build(d4m_vec_str(R, n), d4m_vec_str(C, n),
+                         string_values ? d4m_vec_str(V, n) : d4m_vec_num(X, n), &o);
+
+    /* Reference: fold groups, drop zeros. */
+    qsort(T, n, sizeof *T, ref_triple_cmp);
+    size_t m = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (m && T[m - 1].r == T[t].r && T[m - 1].c == T[t].c)
+            T[m - 1].v = ref_combine(how, T[m - 1].v, T[t].v);
+        else
+            T[m++] = T[t];
+    }
+    size_t k = 0;
+    for (size_t t = 0; t < m; t++)
+        if (string_values || T[t].v != 0)
+            T[k++] = T[t];
+    /* Keys present, in order; their new indices. */
+    uint32_t *rnew = calloc(nr, sizeof *rnew), *cnew = calloc(nc, sizeof *cnew);
+    uint32_t *vnew = calloc(nv, sizeof *vnew);
+    cr_assert(rnew && cnew && vnew);
+    for (size_t t = 0; t < k; t++) {
+        rnew[T[t].r] = 1;
+        cnew[T[t].c] = 1;
+        if (string_values)
+            vnew[(size_t)T[t].v] = 1;
+    }
+    uint32_t nrp = 0, ncp = 0, nvp = 0;
+    for (size_t i = 0; i < nr; i++)
+        rnew[i] = rnew[i] ? ++nrp : 0;
+    for (size_t i = 0; i < nc; i++)
+        cnew[i] = cnew[i] ? ++ncp : 0;
+    for (size_t i = 0; i < nv; i++)
+        vnew[i] = vnew[i] ? ++nvp : 0;
+
+    cr_assert_eq(d4m_assoc_nnz(a), k, "nnz %zu, expected %zu", d4m_assoc_nnz(a), k);
+    cr_assert_eq(d4m_assoc_nrows(a), nrp);
+    cr_assert_eq(d4m_assoc_ncols(a), ncp);
+    for (size_t i = 0; i < nr; i++)
+        if (rnew[i]) {
+            d4m_key got = d4m_assoc_key(a, 1, rnew[i] - 1);
+            cr_assert(got.len == rp[i].len && ref_cmp(&got, &rp[i]) == 0, "row key %zu", i);
+        }
+    for (size_t i = 0; i < nc; i++)
+        if (cnew[i]) {
+            d4m_key got = d4m_assoc_key(a, 2, cnew[i] - 1);
+            cr_assert(got.len == cp[i].len && ref_cmp(&got, &cp[i]) == 0, "col key %zu", i);
+        }
+    if (string_values) {
+        cr_assert_eq(d4m_assoc_val_count(a), nvp);
+        for (size_t i = 0; i < nv; i++)
+            if (vnew[i]) {
+                d4m_key got = d4m_assoc_val_str(a, vnew[i] - 1);
+                cr_assert(got.len == vp[i].len && ref_cmp(&got, &vp[i]) == 0, "value %zu", i);
+            }
+    }
+    d4m_triples *f = NULL;
+    CHECK_OK(d4m_assoc_find(&f, a, D4M_ORDER_ROW));
+    cr_assert_eq(f->n, k);
+    for (size_t t = 0; t < k; t++) {
+        cr_assert_eq(f->row[t], rnew[T[t].r] - 1, "triple %zu row", t);
+        cr_assert_eq(f->col[t], cnew[T[t].c] - 1, "triple %zu col", t);
+        if (string_values)
+            cr_assert_eq(f->sval[t], vnew[(size_t)T[t].v] - 1, "triple %zu value", t);
+        else
+            cr_assert_eq(f->val[t], T[t].v, "triple %zu: %g, expected %g", t, f->val[t],
+                         T[t].v);
+    }
+    d4m_triples_free(f);
+    d4m_assoc_free(a);
+    free(rnew); free(cnew); free(vnew);
+    free(R); free(C); free(V); free(X); free(T);
+    free(rp); free(cp); free(vp);
+    free(sr); free(sc); free(sv);
+}
+
+Test(assoc_build, large_numeric_every_rule)
+{
+    static const d4m_collide rules[] = { D4M_COLLIDE_MIN, D4M_COLLIDE_MAX, D4M_COLLIDE_SUM,
+                                         D4M_COLLIDE_FIRST, D4M_COLLIDE_LAST,
+                                         D4M_COLLIDE_CALLBACK };
+    rng_state = 12345;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        check_random_build(3000, rules[i], 0);     /* one core */
+        check_random_build(60000, rules[i], 0);    /* two cores */
+    }
+}
+
+Test(assoc_build, large_string_values)
+{
+    static const d4m_collide rules[] = { D4M_COLLIDE_MIN, D4M_COLLIDE_MAX, D4M_COLLIDE_FIRST,
+                                         D4M_COLLIDE_LAST };
+    rng_state = 777;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        check_random_build(3000, rules[i], 1);
+        check_random_build(60000, rules[i], 1);
+    }
+}
+
+Test(assoc_build, positions_up_to_2_53_with_every_rule)
+{
+    /* Positions are whole numbers up to 2^53, whatever the collision rule. */
+    static const double rows[] = { 9007199254740992.0, 3, 9007199254740992.0 };
+    static const double v[] = { 5, 7, 6 };
+    d4m_key c[] = { K("x") };
+    static const d4m_collide rules[] = { D4M_COLLIDE_MIN, D4M_COLLIDE_MAX, D4M_COLLIDE_SUM,
+                                         D4M_COLLIDE_FIRST, D4M_COLLIDE_LAST,
+                                         D4M_COLLIDE_CALLBACK };
+    static const double want[] = { 5, 6, 11, 5, 6, 17 };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        d4m_build_options o = with_collide(rules[i]);
+        o.fn = plus_twice;
+        d4m_assoc *a = NULL;
+        int rc = d4m_assoc_build(&a, d4m_vec_num(rows, 3), d4m_vec_str(c, 1),
+                                 d4m_vec_num(v, 3), &o);
+        cr_assert_eq(rc, 0, "rule %d: %d %s", (int)rules[i], rc, d4m_error_message());
+        cr_expect_eq(d4m_assoc_nrows(a), (size_t)9007199254740992ull);
+        cr_assert_eq(d4m_assoc_nnz(a), 2);
+        char want_txt[64];
+        snprintf(want_txt, sizeof want_txt, "(3,x)  7\n(9007199254740992,x)  %g\n", want[i]);
+        ASSERT_ASSOC(a, want_txt);
+        d4m_assoc_free(a);
+    }
+}
+
+Test(assoc_build, collide_sum_overflow_fails)
+{
+    /* Values must be finite: a sum that overflows is D4M_EVALUE, as a
+     * callback's Inf is, not a stored Inf. */
+    static const double v[] = { 1e308, 1e308 };
+    d4m_build_options o = with_collide(D4M_COLLIDE_SUM);
+    d4m_assoc *a = NULL;
+    int rc = d4m_assoc_from_lists_num(&a, K("a a "), K("x x "), v, 2, &o);
+    char held[128] = "";
+    if (rc == 0) {
+        char *txt = assoc_text(a);
+        snprintf(held, sizeof held, "%s", txt);
+        free(txt);
+    }
+    d4m_assoc_free(a);   /* before asserting, so that a failure leaks nothing */
+    cr_assert_eq(rc, D4M_EVALUE, "sum of 1e308 + 1e308 -> %d, holding:\n%s", rc, held);
+    cr_assert_eq(d4m_error_code(), D4M_EVALUE);
+    cr_assert_null(a);
+}
