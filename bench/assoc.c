@@ -321,6 +321,7 @@ static size_t code_row_key(const dataset *d, uint64_t code, char *out)
 typedef struct bench {
     size_t n;
     int reps;
+    double min_time;   /* keep repeating until the timed calls add up to this */
     uint64_t seed;
     dataset da, db;
     bool have_b;
@@ -752,6 +753,7 @@ static const op OPS[] = {
 };
 #define NOPS (sizeof OPS / sizeof OPS[0])
 #define REFERENCE_N 1000000
+#define MAX_REPS 1000   /* --min-time never repeats more often than this */
 
 static void run_op(bench *b, const op *o)
 {
@@ -761,8 +763,10 @@ static void run_op(bench *b, const op *o)
     bool hwm = rss_reset_peak();
     double base = proc_status_mb("VmRSS");
     double best = -1, best_cpu = 0, load = loadavg1();
+    double total = 0;
+    int reps = 0;
     result r = { 0 };
-    for (int rep = 0; rep < b->reps; rep++) {
+    while (reps < b->reps || (total < b->min_time && reps < MAX_REPS)) {
         result_free(&r);
         double c0 = cpu_now(), t0 = now();
         o->run(b, ctx, &r);
@@ -771,6 +775,8 @@ static void run_op(bench *b, const op *o)
             best = t;
             best_cpu = c;
         }
+        total += t;
+        reps++;
     }
     /* Without a resettable mark (peak_rss_reset false) this is the peak of
      * the whole run so far. */
@@ -784,7 +790,7 @@ static void run_op(bench *b, const op *o)
     printf("{\"bench\":\"assoc\",\"op\":\"%s\",\"n\":%zu,\"reps\":%d,\"seconds\":%.6f,"
            "\"cpu_seconds\":%.6f,\"peak_rss_mb\":%.1f,\"base_rss_mb\":%.1f,\"peak_rss_reset\":%s,"
            "\"nnz\":%zu,\"loadavg_1m\":%.2f",
-           o->name, b->n, b->reps, best, best_cpu, peak, base, hwm ? "true" : "false", nnz, load);
+           o->name, b->n, reps, best, best_cpu, peak, base, hwm ? "true" : "false", nnz, load);
     if (b->n == REFERENCE_N) {
         double speedup = o->reference / best;
         printf(",\"reference_seconds\":%.3f,\"speedup\":%.2f", o->reference, speedup);
@@ -801,13 +807,16 @@ static void run_op(bench *b, const op *o)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: d4m-bench-assoc [--n N] [--ops LIST] [--reps R] [--seed S]\n"
+            "usage: d4m-bench-assoc [--n N] [--ops LIST] [--reps R] [--min-time T] [--seed S]\n"
             "  --n N      triples per array (default 100000; 1e6 notation accepted)\n"
             "  --ops LIST comma-separated ops (default all):\n            ");
     for (size_t i = 0; i < NOPS; i++)
         fprintf(f, "%s%s", OPS[i].name, i + 1 < NOPS ? "," : "\n");
     fprintf(f,
             "  --reps R   repetitions per op, the minimum time is reported (default 3)\n"
+            "  --min-time T  repeat an op beyond R times until its runs add up to T\n"
+            "             seconds (at most 1000 runs; default 0): steadier minima for\n"
+            "             fast ops on a busy machine\n"
             "  --seed S   seed of the workload (default 1)\n"
             "Prints one JSON object per op.  Reference times are Octave 7.3 D4M at n=1e6.\n");
 }
@@ -859,6 +868,14 @@ int main(int argc, char **argv)
                 return 2;
             }
             b.reps = (int)x;
+        } else if (!strcmp(a, "--min-time")) {
+            char *end;
+            errno = 0;
+            b.min_time = strtod(v, &end);
+            if (errno || end == v || *end || !(b.min_time >= 0 && b.min_time <= 3600)) {
+                fprintf(stderr, "d4m-bench-assoc: bad --min-time '%s'\n", v);
+                return 2;
+            }
         } else if (!strcmp(a, "--seed")) {
             char *end;
             errno = 0;
@@ -901,8 +918,8 @@ int main(int argc, char **argv)
         g_valkey[v - 1] = (d4m_key){ g_valtext[v - 1], (size_t)l };
     }
 
-    fprintf(stderr, "d4m-bench-assoc: libd4m %s, n=%zu, reps=%d, seed=%" PRIu64 "\n",
-            d4m_version(), b.n, b.reps, b.seed);
+    fprintf(stderr, "d4m-bench-assoc: libd4m %s, n=%zu, reps=%d, min-time=%g, seed=%" PRIu64 "\n",
+            d4m_version(), b.n, b.reps, b.min_time, b.seed);
     double t0 = now();
     uint64_t s = b.seed;
     dataset_make(&b.da, b.n, splitmix64(&s));
