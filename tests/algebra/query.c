@@ -800,3 +800,116 @@ Test(query_select, get_on_empty_and_errors)
     FAILS(d4m_assoc_get(&s, NULL, NULL, NULL), D4M_EINVAL);
     d4m_assoc_free(e);
 }
+
+/* ============================================ query_select: random queries */
+
+/* Many keys over a small alphabet (so that ranges and prefixes have many
+ * matches and bounds fall between keys); each query's selection is checked
+ * against a linear scan of the sorted keys. */
+
+static uint64_t qrng_state = 99;
+static uint64_t qrng(void)
+{
+    qrng_state = qrng_state * 6364136223846793005ull + 1442695040888963407ull;
+    return qrng_state >> 33;
+}
+
+static void rand_word(char *w, size_t maxlen)
+{
+    static const char alpha[] = "abz~";
+    size_t len = 1 + qrng() % maxlen;
+    for (size_t i = 0; i < len; i++)
+        w[i] = alpha[qrng() % 4];
+    w[len] = '\0';
+}
+
+static int bytes_cmp(d4m_key a, const char *b)
+{
+    size_t bl = strlen(b), n = a.len < bl ? a.len : bl;
+    int c = n ? memcmp(a.ptr, b, n) : 0;
+    return c ? c : (a.len > bl) - (a.len < bl);
+}
+
+Test(query_select, random_queries_match_a_linear_scan)
+{
+    enum { NKEYS = 3000, NQ = 400 };
+    char *text = malloc(NKEYS * 8);
+    cr_assert_not_null(text);
+    size_t pos = 0;
+    for (int i = 0; i < NKEYS; i++) {
+        rand_word(text + pos, 6);
+        pos += strlen(text + pos);
+        text[pos++] = ' ';
+    }
+    text[pos] = '\0';
+    static const double one[] = { 1 };
+    d4m_assoc *a = lists_num(text, "x ", one, 1);
+    size_t n = d4m_assoc_nrows(a);
+    cr_assert_gt(n, 1000);
+    uint8_t *want = malloc(n);
+    cr_assert_not_null(want);
+    for (int q = 0; q < NQ; q++) {
+        /* 1 to 3 terms: key, range, open ranges, prefix. */
+        char qtext[128] = "";
+        memset(want, 0, n);
+        int nterms = 1 + (int)(qrng() % 3);
+        for (int t = 0; t < nterms; t++) {
+            char lo[8], hi[8];
+            rand_word(lo, 4);
+            rand_word(hi, 4);
+            int kind = (int)(qrng() % 5);
+            if (kind == 3 && t != 0)
+                kind = 1;   /* ': hi ' only as the first term */
+            char item[32];
+            for (size_t i = 0; i < n; i++) {
+                d4m_key k = d4m_assoc_key(a, 1, i);
+                int hit = 0;
+                switch (kind) {
+                case 0: hit = bytes_cmp(k, lo) == 0; break;
+                case 1: hit = bytes_cmp(k, lo) >= 0 && bytes_cmp(k, hi) <= 0; break;
+                case 2: hit = bytes_cmp(k, lo) >= 0; break;
+                case 3: hit = bytes_cmp(k, hi) <= 0; break;
+                default: hit = k.len >= strlen(lo) && memcmp(k.ptr, lo, strlen(lo)) == 0; break;
+                }
+                want[i] |= (uint8_t)hit;
+            }
+            switch (kind) {
+            case 0: snprintf(item, sizeof item, "%s ", lo); break;
+            case 1: snprintf(item, sizeof item, "%s : %s ", lo, hi); break;
+            case 2: snprintf(item, sizeof item, "%s : end ", lo); break;
+            case 3: snprintf(item, sizeof item, ": %s ", hi); break;
+            default: snprintf(item, sizeof item, "%s* ", lo); break;
+            }
+            strcat(qtext, item);
+        }
+        d4m_query *qq = parse(qtext);
+        uint64_t *idx = NULL;
+        size_t m = 0;
+        CHECK_OK(d4m_query_select(&idx, &m, qq, a, 1));
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!want[i])
+                continue;
+            cr_assert_lt(w, m, "query '%s': too few keys selected", qtext);
+            cr_assert_eq(idx[w], i, "query '%s': selected %llu, expected %zu", qtext,
+                         (unsigned long long)idx[w], i);
+            w++;
+        }
+        cr_assert_eq(w, m, "query '%s': %zu keys selected, expected %zu", qtext, m, w);
+        /* A(q, :) holds exactly those rows. */
+        d4m_assoc *s = NULL;
+        CHECK_OK(d4m_assoc_get(&s, a, qq, NULL));
+        cr_assert_eq(d4m_assoc_nrows(s), m, "query '%s'", qtext);
+        cr_assert_eq(d4m_assoc_nnz(s), m);
+        for (size_t i = 0; i < m; i++) {
+            d4m_key k = d4m_assoc_key(s, 1, i), e = d4m_assoc_key(a, 1, idx[i]);
+            cr_assert(k.len == e.len && memcmp(k.ptr, e.ptr, k.len) == 0, "query '%s'", qtext);
+        }
+        d4m_assoc_free(s);
+        d4m_free(idx);
+        d4m_query_free(qq);
+    }
+    free(want);
+    free(text);
+    d4m_assoc_free(a);
+}
