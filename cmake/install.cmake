@@ -3,7 +3,7 @@
 #
 #   lib/       libd4m.so (+ soname links), libd4m.a
 #   include/   d4m.h, d4m/*.h
-#   bin/       the tools (d4m-demo)
+#   bin/       the tools (d4m-demo; d4m/tools/CMakeLists.txt installs d4m)
 #   lib/pkgconfig/d4m.pc
 #   lib/cmake/d4m/  d4mConfig.cmake, d4mConfigVersion.cmake, d4mTargets*.cmake
 #                   (targets d4m::d4m, d4m::d4m_static, and d4m::GraphBLAS)
@@ -103,14 +103,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/d4m/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/d4m
         FILES_MATCHING PATTERN "*.h")
 
-foreach(_d4m_tool d4m-demo d4m)
-  if(TARGET ${_d4m_tool})
-    get_target_property(_d4m_type ${_d4m_tool} TYPE)
-    if(_d4m_type STREQUAL "EXECUTABLE")
-      install(TARGETS ${_d4m_tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-    endif()
-  endif()
-endforeach()
+# The tools of d4m/tools/ (the d4m command-line tool installs itself there).
+if(TARGET d4m-demo)
+  install(TARGETS d4m-demo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 
 # ----------------------------------------------------------- CMake package
 install(EXPORT d4mTargets NAMESPACE d4m:: FILE d4mTargets.cmake
