@@ -5,9 +5,7 @@
  * (row, col) order with duplicates in input order, in O(n + nrows + ncols)
  * and sequential reads; duplicates are then folded in one pass.  On this
  * class of machine it is several times faster than GrB_Matrix_build, which
- * runs a general sort.  Key spaces much larger than n (sparse numeric
- * positions) would make the count arrays too large; those go to
- * GrB_Matrix_build instead (d4m__matrix_from_triples).
+ * runs a general sort.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -101,10 +99,14 @@ static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const u
     c->nvec = v;
     c->jumbled = false;
     rc = 0;
-    if (how == D4M_COLLIDE_CALLBACK)
+    /* Sums can overflow and callbacks return anything: no Inf or NaN gets
+     * in (inputs were checked). */
+    if (how == D4M_COLLIDE_CALLBACK || how == D4M_COLLIDE_SUM)
         for (uint64_t t = 0; t < w; t++)
             if (!isfinite(c->x[t])) {
-                rc = d4m__error(D4M_EVALUE, "collision callback returned %g", c->x[t]);
+                rc = d4m__error(D4M_EVALUE, "%s of colliding values is %g",
+                                how == D4M_COLLIDE_SUM ? "the sum" : "the callback's result",
+                                c->x[t]);
                 break;
             }
 done:
@@ -117,33 +119,76 @@ done:
     return rc;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The distinct values of idx[0..n), sorted; *ids[t] becomes the rank of
+ * idx[t] among them.  For key spaces far larger than n. */
+static int compact_ids(uint64_t **uniq, uint64_t *nu, uint64_t **ids, const uint64_t *idx,
+                       size_t n)
+{
+    uint64_t *u = d4m__malloc(d4m__mul(n, sizeof *u));
+    uint64_t *r = d4m__malloc(d4m__mul(n, sizeof *r));
+    if (!u || !r) {
+        free(u);
+        free(r);
+        return D4M_ENOMEM;
+    }
+    memcpy(u, idx, n * sizeof *u);
+    qsort(u, n, sizeof *u, cmp_u64);
+    uint64_t k = 0;
+    for (size_t t = 0; t < n; t++)
+        if (k == 0 || u[k - 1] != u[t])
+            u[k++] = u[t];
+    for (size_t t = 0; t < n; t++) {
+        uint64_t lo = 0, hi = k;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (u[mid] < idx[t]) lo = mid + 1; else hi = mid;
+        }
+        r[t] = lo;
+    }
+    *uniq = u;
+    *nu = k;
+    *ids = r;
+    return 0;
+}
+
 int d4m__matrix_from_triples(GrB_Matrix *out, uint64_t nrows, uint64_t ncols,
                              const uint64_t *I, const uint64_t *J, const double *X, size_t n,
                              d4m_collide how, d4m_collide_fn fn, void *ctx)
 {
     *out = NULL;
+    /* Key spaces much larger than n (sparse numeric positions) are first
+     * compacted to the positions in use, so that the count arrays stay of
+     * the size of the input; the monotone map back keeps the order. */
     uint64_t limit = 4 * (uint64_t)n + 65536;
-    if ((nrows <= limit && ncols <= limit) || how == D4M_COLLIDE_CALLBACK) {
-        d4m_csr c;
-        if (nrows > limit || ncols > limit)
-            return d4m__error(D4M_ETOOBIG, "callback collisions over %llu x %llu positions "
-                              "for %zu triples: use fewer positions",
-                              (unsigned long long)nrows, (unsigned long long)ncols, n);
-        D4M_TRY(from_triples_sort(&c, nrows, ncols, I, J, X, n, how, fn, ctx));
-        return d4m__csr_pack(out, &c);
-    }
-    GrB_BinaryOp dup;
-    switch (how) {
-    case D4M_COLLIDE_MAX: dup = GrB_MAX_FP64; break;
-    case D4M_COLLIDE_SUM: dup = GrB_PLUS_FP64; break;
-    case D4M_COLLIDE_FIRST: dup = GrB_FIRST_FP64; break;
-    case D4M_COLLIDE_LAST: dup = GrB_SECOND_FP64; break;
-    default: dup = GrB_MIN_FP64; break;
-    }
-    int rc = D4M_GRB(GrB_Matrix_new(out, GrB_FP64, nrows, ncols));
+    uint64_t *ur = NULL, *uc = NULL, *ri = NULL, *ci = NULL, nur = nrows, nuc = ncols;
+    int rc = 0;
+    if (nrows > limit)
+        rc = compact_ids(&ur, &nur, &ri, I, n);
+    if (!rc && ncols > limit)
+        rc = compact_ids(&uc, &nuc, &ci, J, n);
+    d4m_csr c;
     if (!rc)
-        rc = D4M_GRB(GrB_Matrix_build_FP64(*out, I, J, X, n, dup));
-    if (rc)
-        GrB_Matrix_free(out);
+        rc = from_triples_sort(&c, nur, nuc, ri ? ri : I, ci ? ci : J, X, n, how, fn, ctx);
+    if (!rc) {
+        if (ur)
+            for (uint64_t k = 0; k < c.nvec; k++)
+                c.h[k] = ur[c.h[k]];
+        if (uc)
+            for (uint64_t t = 0; t < c.p[c.nvec]; t++)
+                c.j[t] = uc[c.j[t]];
+        c.nrows = nrows;
+        c.ncols = ncols;
+        rc = d4m__csr_pack(out, &c);
+    }
+    free(ur);
+    free(uc);
+    free(ri);
+    free(ci);
     return rc;
 }

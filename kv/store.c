@@ -1,0 +1,578 @@
+/*
+ * kv/store.c - the RocksDB instance of a database: open/close, batches,
+ * snapshots, iterators, sorted files and atomic ingest, and the merge
+ * operator behind combiners.  RocksDB reports errors as malloc'd strings;
+ * they become our codes here, with RocksDB's text kept in the message.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <rocksdb/c.h>
+#include "kv.h"
+
+struct d4m_kv {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_mergeoperator_t *merge;
+    rocksdb_writeoptions_t *wopts, *wopts_sync;
+    rocksdb_readoptions_t *ropts;
+    rocksdb_envoptions_t *envopts;
+    char *path;
+    unsigned flags;
+};
+
+struct d4m_kv_batch {
+    rocksdb_writebatch_t *wb;
+};
+
+struct d4m_kv_snap {
+    const rocksdb_snapshot_t *s;
+};
+
+struct d4m_kv_iter {
+    rocksdb_iterator_t *it;
+    rocksdb_readoptions_t *ro;
+    d4m_buf lo, hi;     /* bounds; the read options point into hi */
+    bool has_hi;
+};
+
+struct d4m_kv_sst {
+    rocksdb_sstfilewriter_t *w;
+    char *path;
+    uint64_t count;
+};
+
+/* ------------------------------------------------------------- errors */
+
+static int contains(const char *s, const char *what)
+{
+    return s && strstr(s, what) != NULL;
+}
+
+int d4m_kv__error(char *err, const char *what)
+{
+    if (!err)
+        return 0;
+    int code = D4M_ESTORE;
+    if (contains(err, "No space left") || contains(err, "File too large") ||
+        contains(err, "ENOSPC"))
+        code = D4M_ENOSPC;
+    else if (contains(err, "lock") && (contains(err, "Resource temporarily unavailable") ||
+                                       contains(err, "No locks available") ||
+                                       contains(err, "already held")))
+        code = D4M_EBUSY;
+    else if (contains(err, "Corruption") || contains(err, "corrupt"))
+        code = D4M_ECORRUPT;
+    else if (contains(err, "does not exist") || contains(err, "No such file"))
+        code = D4M_ENOTFOUND;
+    else if (contains(err, "IO error"))
+        code = D4M_EIO;
+    d4m__error(code, "%s: %s", what, err);
+    free(err);
+    return code;
+}
+
+/* ------------------------------------------------------- merge operator */
+
+/* Combine numeric operands: 'S' adds, 'm' keeps the min, 'M' the max.  A
+ * stored base value that is a number starts the fold; a string base (or
+ * none) is replaced by the first operand.  Any damage makes the merge fail,
+ * which RocksDB reports as a corruption on read: nothing is made up. */
+static bool fold(double *acc, bool *have, const char *p, size_t n)
+{
+    if (n != 9)
+        return false;
+    double v;
+    memcpy(&v, p + 1, 8);
+    switch (p[0]) {
+    case 'd':
+        *acc = v;
+        break;
+    case 'S':
+        *acc = *have ? *acc + v : v;
+        break;
+    case 'm':
+        *acc = (*have && *acc < v) ? *acc : v;
+        break;
+    case 'M':
+        *acc = (*have && *acc > v) ? *acc : v;
+        break;
+    default:
+        return false;
+    }
+    *have = true;
+    return true;
+}
+
+static char *merge_result(double acc, char tag, size_t *len, unsigned char *success)
+{
+    char *out = malloc(9);
+    if (!out) {
+        *success = 0;
+        return NULL;
+    }
+    out[0] = tag;
+    memcpy(out + 1, &acc, 8);
+    *len = 9;
+    *success = 1;
+    return out;
+}
+
+static char *full_merge(void *state, const char *key, size_t klen, const char *base,
+                        size_t blen, const char *const *ops, const size_t *oplen, int nops,
+                        unsigned char *success, size_t *len)
+{
+    (void)state; (void)key; (void)klen;
+    double acc = 0;
+    bool have = false;
+    *success = 0;
+    if (base && blen == 9 && base[0] == 'd') {
+        memcpy(&acc, base + 1, 8);
+        have = true;
+    }
+    for (int i = 0; i < nops; i++)
+        if (!fold(&acc, &have, ops[i], oplen[i]))
+            return NULL;
+    return merge_result(acc, 'd', len, success);
+}
+
+static char *partial_merge(void *state, const char *key, size_t klen,
+                           const char *const *ops, const size_t *oplen, int nops,
+                           unsigned char *success, size_t *len)
+{
+    (void)state; (void)key; (void)klen;
+    *success = 0;
+    /* Only operands of one kind fold into one operand of that kind. */
+    for (int i = 0; i < nops; i++)
+        if (oplen[i] != 9 || ops[i][0] != ops[0][0] || ops[0][0] == 'd')
+            return NULL;
+    double acc = 0;
+    bool have = false;
+    for (int i = 0; i < nops; i++)
+        if (!fold(&acc, &have, ops[i], oplen[i]))
+            return NULL;
+    return merge_result(acc, ops[0][0], len, success);
+}
+
+static void delete_value(void *state, const char *v, size_t n)
+{
+    (void)state; (void)n;
+    free((void *)v);
+}
+
+static const char *merge_name(void *state)
+{
+    (void)state;
+    return "d4m.combine.v1";
+}
+
+/* ------------------------------------------------------------ open/close */
+
+void d4m_kv__close(d4m_kv *kv)
+{
+    if (!kv)
+        return;
+    if (kv->db)
+        rocksdb_close(kv->db);
+    if (kv->opts)
+        rocksdb_options_destroy(kv->opts);   /* also releases the merge operator */
+    else if (kv->merge)
+        rocksdb_mergeoperator_destroy(kv->merge);
+    if (kv->wopts) rocksdb_writeoptions_destroy(kv->wopts);
+    if (kv->wopts_sync) rocksdb_writeoptions_destroy(kv->wopts_sync);
+    if (kv->ropts) rocksdb_readoptions_destroy(kv->ropts);
+    if (kv->envopts) rocksdb_envoptions_destroy(kv->envopts);
+    free(kv->path);
+    free(kv);
+}
+
+int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
+{
+    *out = NULL;
+    if (!path || !*path)
+        return d4m__error(D4M_EINVAL, "database path is empty");
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (exists && !S_ISDIR(st.st_mode))
+        return d4m__error(D4M_EINVAL, "%s is not a directory", path);
+    if (!exists && !(flags & D4M_KV_CREATE))
+        return d4m__error(D4M_ENOTFOUND, "no database at %s", path);
+    if (exists && !(flags & D4M_KV_CREATE)) {
+        char cur[4096];
+        snprintf(cur, sizeof cur, "%s/CURRENT", path);
+        if (access(cur, F_OK) != 0)
+            return d4m__error(D4M_ENOTFOUND, "%s is not a d4m database (no CURRENT file)", path);
+    }
+
+    d4m_kv *kv = d4m__calloc(1, sizeof *kv);
+    if (!kv)
+        return D4M_ENOMEM;
+    kv->flags = flags;
+    kv->path = strdup(path);
+    kv->opts = rocksdb_options_create();
+    kv->merge = rocksdb_mergeoperator_create(NULL, NULL, full_merge, partial_merge,
+                                             delete_value, merge_name);
+    kv->wopts = rocksdb_writeoptions_create();
+    kv->wopts_sync = rocksdb_writeoptions_create();
+    kv->ropts = rocksdb_readoptions_create();
+    kv->envopts = rocksdb_envoptions_create();
+    if (!kv->path || !kv->opts || !kv->merge || !kv->wopts || !kv->wopts_sync || !kv->ropts ||
+        !kv->envopts) {
+        d4m_kv__close(kv);
+        return d4m__error(D4M_ENOMEM, "out of memory opening %s", path);
+    }
+    rocksdb_options_set_merge_operator(kv->opts, kv->merge);
+    rocksdb_options_set_create_if_missing(kv->opts, (flags & D4M_KV_CREATE) ? 1 : 0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    rocksdb_options_increase_parallelism(kv->opts, ncpu > 1 ? (int)ncpu : 2);
+    rocksdb_options_set_write_buffer_size(kv->opts, 128u << 20);
+    rocksdb_options_set_max_write_buffer_number(kv->opts, 4);
+    rocksdb_options_set_target_file_size_base(kv->opts, 64u << 20);
+    rocksdb_options_set_max_open_files(kv->opts, 1024);
+    rocksdb_writeoptions_set_sync(kv->wopts_sync, 1);
+    if (flags & D4M_KV_SYNC)
+        rocksdb_writeoptions_set_sync(kv->wopts, 1);
+
+    if ((flags & D4M_KV_CREATE) && !exists && mkdir(path, 0777) != 0 && errno != EEXIST) {
+        int e = errno;
+        d4m_kv__close(kv);
+        return d4m__error(e == ENOSPC ? D4M_ENOSPC : D4M_EIO, "cannot create %s: %s", path,
+                          strerror(e));
+    }
+    char *err = NULL;
+    if (flags & D4M_KV_READONLY)
+        kv->db = rocksdb_open_for_read_only(kv->opts, path, 0, &err);
+    else
+        kv->db = rocksdb_open(kv->opts, path, &err);
+    if (err || !kv->db) {
+        int rc = err ? d4m_kv__error(err, path)
+                     : d4m__error(D4M_ESTORE, "%s: RocksDB did not open", path);
+        if (rc == D4M_EBUSY)
+            d4m__error(D4M_EBUSY, "%s is in use by another process (open it read-only to "
+                       "read while it writes)", path);
+        kv->db = NULL;
+        d4m_kv__close(kv);
+        return rc;
+    }
+    *out = kv;
+    return 0;
+}
+
+bool d4m_kv__readonly(const d4m_kv *kv) { return (kv->flags & D4M_KV_READONLY) != 0; }
+const char *d4m_kv__path(const d4m_kv *kv) { return kv->path; }
+
+int d4m_kv__get(d4m_kv *kv, const d4m_kv_snap *snap, d4m_key key, d4m_buf *val, bool *found)
+{
+    char *err = NULL;
+    size_t n = 0;
+    rocksdb_readoptions_t *ro = kv->ropts;
+    if (snap)
+        rocksdb_readoptions_set_snapshot(ro, snap->s);
+    char *v = rocksdb_get(kv->db, ro, key.ptr, key.len, &n, &err);
+    if (snap)
+        rocksdb_readoptions_set_snapshot(ro, NULL);
+    if (err)
+        return d4m_kv__error(err, "read");
+    *found = v != NULL;
+    int rc = v ? d4m__buf_put(val, v, n) : 0;
+    rocksdb_free(v);
+    return rc;
+}
+
+/* -------------------------------------------------------------- batches */
+
+int d4m_kv__batch_new(d4m_kv_batch **out)
+{
+    d4m_kv_batch *b = d4m__calloc(1, sizeof *b);
+    if (!b)
+        return D4M_ENOMEM;
+    b->wb = rocksdb_writebatch_create();
+    if (!b->wb) {
+        free(b);
+        return d4m__error(D4M_ENOMEM, "out of memory for a write batch");
+    }
+    *out = b;
+    return 0;
+}
+
+void d4m_kv__batch_put(d4m_kv_batch *b, d4m_key k, d4m_key v)
+{
+    rocksdb_writebatch_put(b->wb, k.ptr, k.len, v.ptr, v.len);
+}
+
+void d4m_kv__batch_merge(d4m_kv_batch *b, d4m_key k, d4m_key v)
+{
+    rocksdb_writebatch_merge(b->wb, k.ptr, k.len, v.ptr, v.len);
+}
+
+void d4m_kv__batch_delete(d4m_kv_batch *b, d4m_key k)
+{
+    rocksdb_writebatch_delete(b->wb, k.ptr, k.len);
+}
+
+void d4m_kv__batch_delete_range(d4m_kv_batch *b, d4m_key lo, d4m_key hi)
+{
+    rocksdb_writebatch_delete_range(b->wb, lo.ptr, lo.len, hi.ptr, hi.len);
+}
+
+size_t d4m_kv__batch_count(const d4m_kv_batch *b)
+{
+    return (size_t)rocksdb_writebatch_count(b->wb);
+}
+
+void d4m_kv__batch_clear(d4m_kv_batch *b) { rocksdb_writebatch_clear(b->wb); }
+
+int d4m_kv__batch_write(d4m_kv *kv, d4m_kv_batch *b, bool sync)
+{
+    if (d4m_kv__readonly(kv))
+        return d4m__error(D4M_EINVAL, "%s is open read-only", kv->path);
+    char *err = NULL;
+    rocksdb_write(kv->db, sync ? kv->wopts_sync : kv->wopts, b->wb, &err);
+    return d4m_kv__error(err, "write");
+}
+
+void d4m_kv__batch_free(d4m_kv_batch *b)
+{
+    if (!b)
+        return;
+    rocksdb_writebatch_destroy(b->wb);
+    free(b);
+}
+
+/* ------------------------------------------------------------ snapshots */
+
+int d4m_kv__snap_new(d4m_kv_snap **out, d4m_kv *kv)
+{
+    d4m_kv_snap *s = d4m__calloc(1, sizeof *s);
+    if (!s)
+        return D4M_ENOMEM;
+    s->s = rocksdb_create_snapshot(kv->db);
+    *out = s;
+    return 0;
+}
+
+void d4m_kv__snap_free(d4m_kv *kv, d4m_kv_snap *s)
+{
+    if (!s)
+        return;
+    if (s->s)
+        rocksdb_release_snapshot(kv->db, s->s);
+    free(s);
+}
+
+/* ------------------------------------------------------------ iterators */
+
+static int iter_bounds(d4m_kv_iter *it, d4m_key lo, d4m_key hi)
+{
+    it->lo.len = 0;
+    it->hi.len = 0;
+    D4M_TRY(d4m__buf_put(&it->lo, lo.ptr, lo.len));
+    D4M_TRY(d4m__buf_put(&it->hi, hi.ptr, hi.len));
+    it->has_hi = hi.len > 0;
+    return 0;
+}
+
+int d4m_kv__iter_new(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
+                     d4m_key lo, d4m_key hi)
+{
+    *out = NULL;
+    d4m_kv_iter *it = d4m__calloc(1, sizeof *it);
+    if (!it)
+        return D4M_ENOMEM;
+    it->ro = rocksdb_readoptions_create();
+    if (!it->ro) {
+        free(it);
+        return d4m__error(D4M_ENOMEM, "out of memory for an iterator");
+    }
+    if (snap)
+        rocksdb_readoptions_set_snapshot(it->ro, snap->s);
+    /* The upper bound lets RocksDB stop early and skip tombstones past it;
+     * it is set per seek (iter_seek), and checked by iter_valid as well, so
+     * a changed bound needs no new iterator. */
+    it->it = rocksdb_create_iterator(kv->db, it->ro);
+    if (!it->it) {
+        rocksdb_readoptions_destroy(it->ro);
+        free(it);
+        return d4m__error(D4M_ENOMEM, "out of memory for an iterator");
+    }
+    int rc = d4m_kv__iter_seek(it, lo, hi);
+    if (rc) {
+        d4m_kv__iter_free(it);
+        return rc;
+    }
+    *out = it;
+    return 0;
+}
+
+int d4m_kv__iter_seek(d4m_kv_iter *it, d4m_key lo, d4m_key hi)
+{
+    D4M_TRY(iter_bounds(it, lo, hi));
+    rocksdb_iter_seek(it->it, it->lo.p ? it->lo.p : "", it->lo.len);
+    return 0;
+}
+
+bool d4m_kv__iter_valid(const d4m_kv_iter *it)
+{
+    if (!rocksdb_iter_valid(it->it))
+        return false;
+    if (!it->has_hi)
+        return true;
+    size_t n;
+    const char *k = rocksdb_iter_key(it->it, &n);
+    size_t m = n < it->hi.len ? n : it->hi.len;
+    int c = memcmp(k, it->hi.p, m);
+    return c < 0 || (c == 0 && n < it->hi.len);
+}
+
+void d4m_kv__iter_next(d4m_kv_iter *it) { rocksdb_iter_next(it->it); }
+
+d4m_key d4m_kv__iter_key(const d4m_kv_iter *it)
+{
+    d4m_key k;
+    k.ptr = rocksdb_iter_key(it->it, &k.len);
+    return k;
+}
+
+d4m_key d4m_kv__iter_value(const d4m_kv_iter *it)
+{
+    d4m_key v;
+    v.ptr = rocksdb_iter_value(it->it, &v.len);
+    return v;
+}
+
+int d4m_kv__iter_status(const d4m_kv_iter *it)
+{
+    char *err = NULL;
+    rocksdb_iter_get_error(it->it, &err);
+    return d4m_kv__error(err, "read");
+}
+
+void d4m_kv__iter_free(d4m_kv_iter *it)
+{
+    if (!it)
+        return;
+    if (it->it)
+        rocksdb_iter_destroy(it->it);
+    if (it->ro)
+        rocksdb_readoptions_destroy(it->ro);
+    d4m__buf_free(&it->lo);
+    d4m__buf_free(&it->hi);
+    free(it);
+}
+
+/* ------------------------------------------------- sorted files, ingest */
+
+int d4m_kv__sst_new(d4m_kv_sst **out, d4m_kv *kv, const char *path)
+{
+    *out = NULL;
+    d4m_kv_sst *s = d4m__calloc(1, sizeof *s);
+    if (!s)
+        return D4M_ENOMEM;
+    s->path = strdup(path);
+    s->w = rocksdb_sstfilewriter_create(kv->envopts, kv->opts);
+    if (!s->path || !s->w) {
+        d4m_kv__sst_free(s);
+        return d4m__error(D4M_ENOMEM, "out of memory for a sorted file");
+    }
+    char *err = NULL;
+    rocksdb_sstfilewriter_open(s->w, path, &err);
+    if (err) {
+        d4m_kv__sst_free(s);
+        return d4m_kv__error(err, path);
+    }
+    *out = s;
+    return 0;
+}
+
+int d4m_kv__sst_add(d4m_kv_sst *s, d4m_key k, d4m_key v, bool merge)
+{
+    char *err = NULL;
+    if (merge)
+        rocksdb_sstfilewriter_merge(s->w, k.ptr, k.len, v.ptr, v.len, &err);
+    else
+        rocksdb_sstfilewriter_put(s->w, k.ptr, k.len, v.ptr, v.len, &err);
+    s->count++;
+    return d4m_kv__error(err, s->path);
+}
+
+int d4m_kv__sst_finish(d4m_kv_sst *s, bool *empty)
+{
+    *empty = s->count == 0;
+    if (*empty) {
+        /* RocksDB refuses to finish an empty file; leave none behind. */
+        rocksdb_sstfilewriter_destroy(s->w);
+        s->w = NULL;
+        unlink(s->path);
+        return 0;
+    }
+    char *err = NULL;
+    rocksdb_sstfilewriter_finish(s->w, &err);
+    return d4m_kv__error(err, s->path);
+}
+
+void d4m_kv__sst_free(d4m_kv_sst *s)
+{
+    if (!s)
+        return;
+    if (s->w)
+        rocksdb_sstfilewriter_destroy(s->w);
+    free(s->path);
+    free(s);
+}
+
+int d4m_kv__ingest(d4m_kv *kv, const char *const *files, size_t n)
+{
+    if (d4m_kv__readonly(kv))
+        return d4m__error(D4M_EINVAL, "%s is open read-only", kv->path);
+    if (n == 0)
+        return 0;
+    rocksdb_ingestexternalfileoptions_t *o = rocksdb_ingestexternalfileoptions_create();
+    if (!o)
+        return d4m__error(D4M_ENOMEM, "out of memory for ingest options");
+    rocksdb_ingestexternalfileoptions_set_move_files(o, 1);
+    char *err = NULL;
+    rocksdb_ingest_external_file(kv->db, files, n, o, &err);
+    rocksdb_ingestexternalfileoptions_destroy(o);
+    return d4m_kv__error(err, "ingest");
+}
+
+int d4m_kv__tmpdir(char **dir, d4m_kv *kv)
+{
+    size_t n = strlen(kv->path) + 16;
+    char *d = d4m__malloc(n);
+    if (!d)
+        return D4M_ENOMEM;
+    snprintf(d, n, "%s/d4m-tmp", kv->path);
+    if (mkdir(d, 0777) != 0 && errno != EEXIST) {
+        int e = errno;
+        free(d);
+        return d4m__error(e == ENOSPC ? D4M_ENOSPC : D4M_EIO, "cannot create %s/d4m-tmp: %s",
+                          kv->path, strerror(e));
+    }
+    *dir = d;
+    return 0;
+}
+
+int d4m_kv__compact(d4m_kv *kv, d4m_key lo, d4m_key hi)
+{
+    rocksdb_compact_range(kv->db, lo.ptr, lo.len, hi.len ? hi.ptr : NULL, hi.len);
+    return 0;
+}
+
+uint64_t d4m_kv__approx_size(d4m_kv *kv, d4m_key lo, d4m_key hi)
+{
+    const char *s[1] = { lo.ptr };
+    const char *l[1] = { hi.ptr };
+    size_t sl[1] = { lo.len }, ll[1] = { hi.len };
+    uint64_t size = 0;
+    char *err = NULL;
+    rocksdb_approximate_sizes(kv->db, 1, s, sl, l, ll, &size, &err);
+    if (err) {
+        free(err);
+        return 0;
+    }
+    return size;
+}
