@@ -163,6 +163,11 @@ static void delete_value(void *state, const char *v, size_t n)
     free((void *)v);
 }
 
+static void merge_state_free(void *state)
+{
+    (void)state;   /* the operator has no state; RocksDB calls this anyway */
+}
+
 static const char *merge_name(void *state)
 {
     (void)state;
@@ -213,7 +218,7 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
     kv->flags = flags;
     kv->path = strdup(path);
     kv->opts = rocksdb_options_create();
-    kv->merge = rocksdb_mergeoperator_create(NULL, NULL, full_merge, partial_merge,
+    kv->merge = rocksdb_mergeoperator_create(NULL, merge_state_free, full_merge, partial_merge,
                                              delete_value, merge_name);
     kv->wopts = rocksdb_writeoptions_create();
     kv->wopts_sync = rocksdb_writeoptions_create();
