@@ -523,7 +523,7 @@ static void progress_show(progress *p, const char *what, unsigned long long n, i
         return;
     clock_gettime(CLOCK_MONOTONIC, &p->last);
     double dt = seconds_since(&p->start);
-    fprintf(stderr, "\r\033[Kd4m: put: %s %llu, %.0f/s", what, n,
+    fprintf(stderr, "\r\033[Kd4m: put: %llu %s, %.0f/s", n, what,
             dt > 0 ? (double)n / dt : 0.0);
     fflush(stderr);
     p->shown = 1;
@@ -596,7 +596,7 @@ static int put_stream(input *in, d4m_table *t, unsigned flags, size_t chunk_line
     size_t lcap = 0;
     ssize_t len;
     int ex = 0;
-    const char *what = t ? "triples" : "checked lines";
+    const char *what = t ? "triples" : "lines checked";
     in->line = 0;
     errno = 0;
     while ((len = getline(&line, &lcap, in->f)) >= 0) {
