@@ -3,6 +3,7 @@
  *
  * tmpdb_new() makes /tmp/d4m-test-XXXXXX (mkdtemp) and opens a database in it
  * with D4M_DB_CREATE; tmpdb_free() closes it and removes the directory tree.
+ * nftw() needs _GNU_SOURCE (or _XOPEN_SOURCE) defined before any include.
  */
 #ifndef D4M_TEST_DB_UTIL_H
 #define D4M_TEST_DB_UTIL_H
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "test_util.h"
+#include "d4m/db.h"
 
 typedef struct tmpdb {
     char dir[64];
