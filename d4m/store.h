@@ -72,4 +72,62 @@ void d4m__table_range(d4m_buf *lo, d4m_buf *hi, uint32_t id);
  * numbers >= 1). */
 int d4m__encode_key(d4m_buf *b, d4m_kind kind, d4m_key skey, double nkey);
 
+/* ------------------------------------------------------ loads (load.c) */
+
+/* The encodings of every key of one axis of an Assoc: offsets into b. */
+typedef struct {
+    d4m_buf b;
+    uint64_t *off;   /* n + 1 */
+    uint64_t n;
+} enc_keys;
+
+void d4m__enc_free(enc_keys *e);
+d4m_key d4m__enc_at(const enc_keys *e, uint64_t i);
+
+/* The combiner of raw column key col in table m. */
+d4m_combiner d4m__col_combiner(const d4m_meta *m, d4m_key col);
+int d4m__table_empty(bool *empty, d4m_db *db, uint32_t id);
+/* New split points at the entry quantiles of keys (count[i] entries for key
+ * i, total in all): 1 if changed, 0 if not, or an error. */
+int d4m__splits_from_load(d4m_meta *m, const enc_keys *keys, const uint64_t *count,
+                          uint64_t total);
+
+/* A sorted file written by a load: its path, table, first and last key. */
+typedef struct {
+    char *path;
+    uint32_t table;
+    d4m_buf first, last;
+} d4m_load_file;
+
+/* Where sorted streams go: a write batch (normal puts) or sorted files cut
+ * at the shard boundaries of each table (bulk puts, parallel ingest). */
+typedef struct d4m_sink {
+    d4m_kv *kv;               /* NULL: files only (a rank without the database) */
+    bool bulk;
+    bool keep_files;          /* discard leaves the files (handed to rank 0) */
+    d4m_kv_batch *batch;
+    const d4m_meta *m;
+    uint32_t shard;
+    d4m_kv_sst *sst;
+    char *tmpdir, *prefix;
+    d4m_load_file *files;
+    size_t nfiles, capfiles;
+    unsigned seq;
+} d4m_sink;
+
+/* tmpdir NULL: the database's d4m-tmp/; prefix NULL: "load-PID". */
+int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const char *prefix);
+/* Flush the batch / finish the current file. */
+int d4m__sink_close(d4m_sink *s);
+/* Close, then ingest every file in one atomic step (bulk). */
+int d4m__sink_commit(d4m_sink *s);
+/* Free; files not ingested are removed unless keep_files. */
+void d4m__sink_discard(d4m_sink *s);
+
+/* Decimal string keys as positions for an integer-keyed table. */
+int d4m__vec_to_positions(d4m_vec *out, double **store, d4m_vec in, const char *what);
+
+int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
+                    const d4m_assoc *a, const bool empty[2], bool resplit[2]);
+
 #endif

@@ -18,400 +18,6 @@
 
 #define BATCH_ENTRIES 100000
 
-/* ------------------------------------------------------- encoded keys */
-
-/* The encodings of every key of one axis of an Assoc, for a table of kind
- * `kind`: offsets into one buffer.  Numeric axes (positions) become decimal
- * strings in a string-keyed table. */
-typedef struct {
-    d4m_buf b;
-    uint64_t *off;   /* n + 1 */
-    uint64_t n;
-} enc_keys;
-
-static void enc_free(enc_keys *e)
-{
-    d4m__buf_free(&e->b);
-    free(e->off);
-}
-
-static int enc_axis(enc_keys *e, const d4m_assoc *a, int dim, d4m_kind kind)
-{
-    memset(e, 0, sizeof *e);
-    e->n = d4m_assoc_key_count(a, dim);
-    e->off = d4m__malloc(d4m__mul((size_t)e->n + 1, sizeof *e->off));
-    if (!e->off)
-        return D4M_ENOMEM;
-    e->off[0] = 0;
-    d4m_kind akind = d4m_assoc_key_kind(a, dim);
-    if (kind == D4M_NUM && akind != D4M_NUM) {
-        enc_free(e);
-        return d4m__error(D4M_EKEYKIND, "the table has integer keys, the array's %s keys are "
-                          "strings", dim == 1 ? "row" : "column");
-    }
-    for (uint64_t i = 0; i < e->n; i++) {
-        int rc;
-        if (akind == D4M_NUM && kind == D4M_NUM) {
-            rc = d4m_kv__encode_int(&e->b, (int64_t)(i + 1));
-        } else if (akind == D4M_NUM) {
-            char num[32];
-            int len = snprintf(num, sizeof num, "%llu", (unsigned long long)(i + 1));
-            rc = d4m_kv__encode_str(&e->b, (d4m_key){ num, (size_t)len });
-        } else {
-            rc = d4m_kv__encode_str(&e->b, d4m_assoc_key(a, dim, (size_t)i));
-        }
-        if (rc) {
-            enc_free(e);
-            return rc;
-        }
-        e->off[i + 1] = e->b.len;
-    }
-    return 0;
-}
-
-static d4m_key enc_at(const enc_keys *e, uint64_t i)
-{
-    return (d4m_key){ e->b.p + e->off[i], (size_t)(e->off[i + 1] - e->off[i]) };
-}
-
-/* ----------------------------------------------------------- combiners */
-
-static char merge_tag(d4m_combiner c)
-{
-    return c == D4M_COMBINE_SUM ? 'S' : c == D4M_COMBINE_MIN ? 'm' : c == D4M_COMBINE_MAX ? 'M' : 0;
-}
-
-/* The combiner of column key col (raw bytes) in table m. */
-static d4m_combiner col_combiner_of(const d4m_meta *m, d4m_key col)
-{
-    if (m->combiner != D4M_COMBINE_NONE)
-        return m->combiner;
-    for (uint32_t i = 0; i < m->ncc; i++) {
-        const d4m_buf *p = &m->cc[i].prefix;
-        if (col.len >= p->len && (p->len == 0 || memcmp(col.ptr, p->p, p->len) == 0))
-            return m->cc[i].op;
-    }
-    return D4M_COMBINE_NONE;
-}
-
-/* ------------------------------------------------------------- sinks */
-
-/* Where a sorted stream of (key, value, merge) goes: a write batch flushed
- * every BATCH_ENTRIES, or sorted files cut at the shard boundaries. */
-typedef struct {
-    d4m_db *db;
-    bool bulk;
-    /* normal */
-    d4m_kv_batch *batch;
-    /* bulk */
-    const d4m_meta *m;        /* table whose shards cut the files */
-    uint32_t shard;           /* current shard */
-    d4m_kv_sst *sst;
-    char *tmpdir;
-    char **files;
-    size_t nfiles, capfiles;
-    unsigned seq;
-} sink;
-
-static int sink_flush(sink *s)
-{
-    if (s->bulk || !s->batch || d4m_kv__batch_count(s->batch) == 0)
-        return 0;
-    int rc = d4m_kv__batch_write(s->db->kv, s->batch, false);
-    d4m_kv__batch_clear(s->batch);
-    return rc;
-}
-
-static int sink_close_file(sink *s)
-{
-    if (!s->sst)
-        return 0;
-    bool empty;
-    int rc = d4m_kv__sst_finish(s->sst, &empty);
-    d4m_kv__sst_free(s->sst);
-    s->sst = NULL;
-    if (!rc && !empty)
-        s->nfiles++;
-    else if (s->nfiles < s->capfiles) {
-        free(s->files[s->nfiles]);
-        s->files[s->nfiles] = NULL;
-    }
-    return rc;
-}
-
-static int sink_open_file(sink *s)
-{
-    if (s->nfiles + 1 >= s->capfiles) {
-        size_t cap = s->capfiles ? 2 * s->capfiles : 16;
-        char **f = d4m__realloc(s->files, cap * sizeof *f);
-        if (!f)
-            return D4M_ENOMEM;
-        memset(f + s->capfiles, 0, (cap - s->capfiles) * sizeof *f);
-        s->files = f;
-        s->capfiles = cap;
-    }
-    size_t n = strlen(s->tmpdir) + 64;
-    char *path = d4m__malloc(n);
-    if (!path)
-        return D4M_ENOMEM;
-    snprintf(path, n, "%s/load-%ld-%u.sst", s->tmpdir, (long)getpid(), s->seq++);
-    s->files[s->nfiles] = path;
-    return d4m_kv__sst_new(&s->sst, s->db->kv, path);
-}
-
-/* Start a sorted stream into table m. */
-static int sink_begin(sink *s, const d4m_meta *m)
-{
-    if (!s->bulk)
-        return 0;
-    D4M_TRY(sink_close_file(s));
-    s->m = m;
-    s->shard = 0;
-    return sink_open_file(s);
-}
-
-/* row is the encoded row part of key (without the table id), to find the
- * shard. */
-static int sink_add(sink *s, d4m_key key, d4m_key row, d4m_key val, bool merge)
-{
-    if (!s->bulk) {
-        if (merge)
-            d4m_kv__batch_merge(s->batch, key, val);
-        else
-            d4m_kv__batch_put(s->batch, key, val);
-        if (d4m_kv__batch_count(s->batch) >= BATCH_ENTRIES)
-            return sink_flush(s);
-        return 0;
-    }
-    /* Past the split point of the current shard: the next file. */
-    while (s->shard < s->m->nsplits) {
-        const d4m_buf *sp = &s->m->splits[s->shard];
-        size_t n = row.len < sp->len ? row.len : sp->len;
-        int c = memcmp(row.ptr, sp->p, n);
-        if (c < 0 || (c == 0 && row.len < sp->len))
-            break;
-        D4M_TRY(sink_close_file(s));
-        D4M_TRY(sink_open_file(s));
-        s->shard++;
-    }
-    return d4m_kv__sst_add(s->sst, key, val, merge);
-}
-
-static void sink_discard(sink *s)
-{
-    if (s->sst) {
-        d4m_kv__sst_free(s->sst);
-        s->sst = NULL;
-    }
-    for (size_t i = 0; i < s->capfiles; i++) {
-        if (s->files && s->files[i]) {
-            unlink(s->files[i]);
-            free(s->files[i]);
-        }
-    }
-    free(s->files);
-    s->files = NULL;
-    s->nfiles = s->capfiles = 0;
-    free(s->tmpdir);
-    s->tmpdir = NULL;
-    d4m_kv__batch_free(s->batch);
-    s->batch = NULL;
-}
-
-static int sink_commit(sink *s)
-{
-    if (!s->bulk)
-        return sink_flush(s);
-    D4M_TRY(sink_close_file(s));
-    return d4m_kv__ingest(s->db->kv, (const char *const *)s->files, s->nfiles);
-}
-
-/* --------------------------------------------------------- table empty */
-
-static int table_empty(bool *empty, d4m_db *db, uint32_t id)
-{
-    d4m_buf lo = { NULL, 0, 0 }, hi = { NULL, 0, 0 };
-    d4m__table_range(&lo, &hi, id);
-    d4m_kv_iter *it;
-    int rc = d4m_kv__iter_new(&it, db->kv, NULL, (d4m_key){ lo.p, lo.len },
-                              (d4m_key){ hi.p, hi.len });
-    if (!rc) {
-        *empty = !d4m_kv__iter_valid(it);
-        rc = d4m_kv__iter_status(it);
-        d4m_kv__iter_free(it);
-    }
-    d4m__buf_free(&lo);
-    d4m__buf_free(&hi);
-    return rc;
-}
-
-/* Split points at the entry quantiles of a load: weights[i] entries for
- * encoded key i. */
-static int splits_from_load(d4m_meta *m, const enc_keys *keys, const uint64_t *count,
-                            uint64_t total)
-{
-    uint32_t shards = m->nsplits + 1;
-    if (shards < 2 || keys->n < shards)
-        return 0;
-    d4m_buf *sp = d4m__calloc(shards - 1, sizeof *sp);
-    if (!sp)
-        return D4M_ENOMEM;
-    uint64_t acc = 0, k = 0;
-    uint32_t s = 0;
-    for (; k < keys->n && s < shards - 1; k++) {
-        acc += count[k];
-        if (acc * shards >= (uint64_t)(s + 1) * total && k + 1 < keys->n) {
-            d4m_key next = enc_at(keys, k + 1);
-            if (d4m__buf_put(&sp[s], next.ptr, next.len)) {
-                for (uint32_t i = 0; i < shards - 1; i++)
-                    d4m__buf_free(&sp[i]);
-                free(sp);
-                return D4M_ENOMEM;
-            }
-            s++;
-        }
-    }
-    if (s < shards - 1) {   /* too few distinct keys: keep the old points */
-        for (uint32_t i = 0; i < shards - 1; i++)
-            d4m__buf_free(&sp[i]);
-        free(sp);
-        return 0;
-    }
-    for (uint32_t i = 0; i < m->nsplits; i++)
-        d4m__buf_free(&m->splits[i]);
-    free(m->splits);
-    m->splits = sp;
-    return 1;   /* changed */
-}
-
-/* ------------------------------------------------------------------ put */
-
-typedef struct {
-    enc_keys rows, cols;
-    d4m_triples *byrow, *bycol;
-    uint64_t *rowcnt, *colcnt;   /* entries per row / column key */
-} put_state;
-
-static void put_state_free(put_state *p)
-{
-    enc_free(&p->rows);
-    enc_free(&p->cols);
-    d4m_triples_free(p->byrow);
-    d4m_triples_free(p->bycol);
-    free(p->rowcnt);
-    free(p->colcnt);
-}
-
-/* Value bytes of entry k of t. */
-static int value_of(d4m_buf *v, const d4m_assoc *a, const d4m_triples *t, size_t k,
-                    d4m_combiner comb)
-{
-    v->len = 0;
-    if (t->sval) {
-        if (comb != D4M_COMBINE_NONE)
-            return d4m__error(D4M_EVALKIND, "a combiner column got the string value '%.*s'",
-                              (int)d4m_assoc_val_str(a, t->sval[k]).len,
-                              d4m_assoc_val_str(a, t->sval[k]).ptr);
-        return d4m_kv__encode_str_value(v, d4m_assoc_val_str(a, t->sval[k]));
-    }
-    if (comb != D4M_COMBINE_NONE)
-        return d4m_kv__encode_merge(v, merge_tag(comb), t->val[k]);
-    return d4m_kv__encode_num_value(v, t->val[k]);
-}
-
-/* One sorted stream of a's triples into table m: rows then cols (outer,
- * inner) are the encodings of the outer and inner keys; t the triples in
- * outer-major order; combiners decided by the column key (the inner key of
- * the table, the outer key of the transpose). */
-static int stream_entries(sink *s, const d4m_meta *m, const d4m_assoc *a, const d4m_triples *t,
-                          const enc_keys *outer, const enc_keys *inner, bool transposed,
-                          const d4m_meta *combiner_table)
-{
-    d4m_buf key = { NULL, 0, 0 }, val = { NULL, 0, 0 };
-    int rc = sink_begin(s, m);
-    for (size_t k = 0; !rc && k < t->n; k++) {
-        uint64_t o = transposed ? t->col[k] : t->row[k];
-        uint64_t i = transposed ? t->row[k] : t->col[k];
-        d4m_key ok = enc_at(outer, o), ik = enc_at(inner, i);
-        /* The column key (raw) decides the combiner, in both tables. */
-        d4m_combiner comb = D4M_COMBINE_NONE;
-        if (combiner_table->combiner != D4M_COMBINE_NONE || combiner_table->ncc) {
-            d4m_key raw = d4m_assoc_key(a, 2, (size_t)t->col[k]);
-            char num[32];
-            if (d4m_assoc_key_kind(a, 2) == D4M_NUM) {
-                int len = snprintf(num, sizeof num, "%llu", (unsigned long long)(t->col[k] + 1));
-                raw = (d4m_key){ num, (size_t)len };
-            }
-            comb = col_combiner_of(combiner_table, raw);
-        }
-        rc = value_of(&val, a, t, k, comb);
-        if (rc)
-            break;
-        key.len = 0;
-        d4m_kv__put_table_id(&key, m->id);
-        rc = d4m__buf_put(&key, ok.ptr, ok.len);
-        if (!rc)
-            rc = d4m__buf_put(&key, ik.ptr, ik.len);
-        if (!rc)
-            rc = sink_add(s, (d4m_key){ key.p, key.len }, ok, (d4m_key){ val.p, val.len },
-                          comb != D4M_COMBINE_NONE);
-    }
-    d4m__buf_free(&key);
-    d4m__buf_free(&val);
-    return rc;
-}
-
-/* Degree counts: for each row key  (row, "OutDeg") += entries, and for each
- * column key  (col, "InDeg") += entries, merged into one sorted stream. */
-static int stream_degrees(sink *s, const d4m_meta *deg, const put_state *p)
-{
-    d4m_buf out = { NULL, 0, 0 }, in = { NULL, 0, 0 }, key = { NULL, 0, 0 }, val = { NULL, 0, 0 };
-    int rc = d4m_kv__encode_str(&out, (d4m_key){ "OutDeg", 6 });
-    if (!rc)
-        rc = d4m_kv__encode_str(&in, (d4m_key){ "InDeg", 5 });
-    if (!rc)
-        rc = sink_begin(s, deg);
-    uint64_t i = 0, j = 0;
-    while (!rc && (i < p->rows.n || j < p->cols.n)) {
-        /* Row key r with OutDeg vs column key c with InDeg: compare the
-         * full encoded keys (key then column name). */
-        int take_row;
-        if (i == p->rows.n)
-            take_row = 0;
-        else if (j == p->cols.n)
-            take_row = 1;
-        else {
-            d4m_key r = enc_at(&p->rows, i), c = enc_at(&p->cols, j);
-            size_t n = r.len < c.len ? r.len : c.len;
-            int cmp = memcmp(r.ptr, c.ptr, n);
-            if (cmp == 0)
-                cmp = (r.len > c.len) - (r.len < c.len);
-            if (cmp == 0)
-                cmp = 1;   /* same key: "InDeg" < "OutDeg" */
-            take_row = cmp < 0;
-        }
-        d4m_key k = take_row ? enc_at(&p->rows, i) : enc_at(&p->cols, j);
-        uint64_t cnt = take_row ? p->rowcnt[i++] : p->colcnt[j++];
-        if (cnt == 0)
-            continue;
-        key.len = 0;
-        val.len = 0;
-        d4m_kv__put_table_id(&key, deg->id);
-        rc = d4m__buf_put(&key, k.ptr, k.len);
-        if (!rc)
-            rc = take_row ? d4m__buf_put(&key, out.p, out.len) : d4m__buf_put(&key, in.p, in.len);
-        if (!rc)
-            rc = d4m_kv__encode_merge(&val, 'S', (double)cnt);
-        if (!rc)
-            rc = sink_add(s, (d4m_key){ key.p, key.len }, k, (d4m_key){ val.p, val.len }, true);
-    }
-    d4m__buf_free(&out);
-    d4m__buf_free(&in);
-    d4m__buf_free(&key);
-    d4m__buf_free(&val);
-    return rc;
-}
-
 int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
 {
     if (!t || !a)
@@ -422,65 +28,22 @@ int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
         return d4m__error(D4M_EINVAL, "the database is open read-only");
     if (d4m_assoc_is_empty(a))
         return 0;
-    put_state p;
-    memset(&p, 0, sizeof p);
-    sink s;
-    memset(&s, 0, sizeof s);
-    s.db = t->db;
-    s.bulk = (flags & D4M_PUT_BULK) != 0;
+    bool bulk = (flags & D4M_PUT_BULK) != 0;
     d4m_meta *tables[2] = { &t->m, t->pair };
-    bool resplit[2] = { false, false };
-
-    int rc = enc_axis(&p.rows, a, 1, t->m.keys);
+    bool empty[2] = { false, false }, resplit[2];
+    d4m_sink s;
+    int rc = d4m__sink_init(&s, t->db->kv, bulk, NULL, NULL);
+    for (int i = 0; i < 2 && !rc && bulk; i++)
+        if (tables[i])
+            rc = d4m__table_empty(&empty[i], t->db, tables[i]->id);
     if (!rc)
-        rc = enc_axis(&p.cols, a, 2, t->m.keys);
+        rc = d4m__load_assoc(&s, &t->m, t->pair, t->deg, a, empty, resplit);
     if (!rc)
-        rc = d4m_assoc_find(&p.byrow, a, D4M_ORDER_ROW);
-    if (!rc && (t->pair || s.bulk))
-        rc = d4m_assoc_find(&p.bycol, a, D4M_ORDER_COL);
-    if (!rc && (t->deg || s.bulk)) {
-        p.rowcnt = d4m__calloc((size_t)p.rows.n, sizeof *p.rowcnt);
-        p.colcnt = d4m__calloc((size_t)p.cols.n, sizeof *p.colcnt);
-        if (!p.rowcnt || !p.colcnt)
-            rc = D4M_ENOMEM;
-        for (size_t k = 0; !rc && k < p.byrow->n; k++) {
-            p.rowcnt[p.byrow->row[k]]++;
-            p.colcnt[p.byrow->col[k]]++;
-        }
-    }
-    if (!rc && s.bulk) {
-        rc = d4m_kv__tmpdir(&s.tmpdir, t->db->kv);
-        /* A first load into an empty table sets its split points from the
-         * data: shards of equal entry counts. */
-        for (int i = 0; i < 2 && !rc; i++) {
-            bool empty;
-            if (!tables[i])
-                continue;
-            rc = table_empty(&empty, t->db, tables[i]->id);
-            if (!rc && empty) {
-                int r = i == 0 ? splits_from_load(tables[i], &p.rows, p.rowcnt, p.byrow->n)
-                               : splits_from_load(tables[i], &p.cols, p.colcnt, p.byrow->n);
-                if (r < 0)
-                    rc = r;
-                resplit[i] = r == 1;
-            }
-        }
-    } else if (!rc) {
-        rc = d4m_kv__batch_new(&s.batch);
-    }
-    if (!rc)
-        rc = stream_entries(&s, &t->m, a, p.byrow, &p.rows, &p.cols, false, &t->m);
-    if (!rc && t->pair)
-        rc = stream_entries(&s, t->pair, a, p.bycol, &p.cols, &p.rows, true, &t->m);
-    if (!rc && t->deg)
-        rc = stream_degrees(&s, t->deg, &p);
-    if (!rc)
-        rc = sink_commit(&s);
+        rc = d4m__sink_commit(&s);
     for (int i = 0; i < 2 && !rc; i++)
-        if (resplit[i])
+        if (tables[i] && resplit[i])
             rc = d4m__meta_store(t->db, tables[i]);
-    sink_discard(&s);
-    put_state_free(&p);
+    d4m__sink_discard(&s);
     return rc;
 }
 
@@ -490,6 +53,18 @@ int d4m_table_put_triples(d4m_table *t, d4m_vec row, d4m_vec col, d4m_vec val, u
 {
     if (!t)
         return d4m__error(D4M_EINVAL, "putTriple: NULL table");
+    if (t->m.keys == D4M_NUM && (row.kind == D4M_STR || col.kind == D4M_STR)) {
+        double *rs = NULL, *cs = NULL;
+        d4m_vec r2, c2;
+        int rc = d4m__vec_to_positions(&r2, &rs, row, "row");
+        if (!rc)
+            rc = d4m__vec_to_positions(&c2, &cs, col, "column");
+        if (!rc)
+            rc = d4m_table_put_triples(t, r2, c2, val, flags);
+        free(rs);
+        free(cs);
+        return rc;
+    }
     d4m_build_options o = D4M_BUILD_OPTIONS_INIT;
     /* Without a combiner a later put replaces: the last of duplicates wins. */
     if (t->m.combiner == D4M_COMBINE_NONE && t->m.ncc == 0) {
@@ -514,7 +89,7 @@ int d4m_table_put_triples(d4m_table *t, d4m_vec row, d4m_vec col, d4m_vec val, u
                 size_t m = 0;
                 for (size_t k = 0; k < n; k++) {
                     d4m_key c = col.str[col.n == 1 ? 0 : k];
-                    if ((int)col_combiner_of(&t->m, c) == rule)
+                    if ((int)d4m__col_combiner(&t->m, c) == rule)
                         sel[m++] = k;
                 }
                 if (m) {
@@ -998,7 +573,7 @@ static int collect_assoc(d4m_assoc **out, d4m_table_iter *x)
             rc = D4M_ENOMEM;
         for (size_t i = 0; !rc && i < n; i++) {
             vto[i] = vtext.len;
-            if (x->voff[i + 1] == UINT64_MAX - 1) {
+            if (!isnan(x->vnum[i])) {
                 char num[40];
                 int len = fmt_exact(num, sizeof num, x->vnum[i]);
                 rc = d4m__buf_put(&vtext, num, (size_t)len);
@@ -1088,18 +663,15 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         }
         x->roff[i + 1] = x->rows.len;
         x->coff[i + 1] = x->cols.len;
+        /* Values are finite, so NaN marks a string (bytes at voff). */
         if (is_num) {
             x->vnum[i] = num;
-            x->voff[i + 1] = UINT64_MAX - 1;   /* marks a number */
-            /* keep voff monotone for strings: the next string starts here */
-            if (!rc && i + 1 <= x->cap)
-                x->voff[i] = x->voff[i] == UINT64_MAX - 1 ? x->sval.len : x->voff[i];
         } else {
             x->any_str = true;
-            x->voff[i] = x->sval.len;
+            x->vnum[i] = NAN;
             rc = d4m__buf_put(&x->sval, str.ptr, str.len);
-            x->voff[i + 1] = x->sval.len;
         }
+        x->voff[i + 1] = x->sval.len;
         x->n++;
         d4m_kv__iter_next(x->it);
     }
@@ -1215,7 +787,7 @@ int d4m_table_set_shards(d4m_table *t, unsigned shards)
             rc = d4m__initial_splits(m, rows.n && rows.n < shards ? (unsigned)rows.n : shards);
         } else {
             m->nsplits = shards - 1;
-            int r = splits_from_load(m, &rows, cnt, total);
+            int r = d4m__splits_from_load(m, &rows, cnt, total);
             rc = r < 0 ? r : 0;
         }
         if (!rc)
@@ -1226,7 +798,7 @@ int d4m_table_set_shards(d4m_table *t, unsigned shards)
     d4m__buf_free(&ob);
     d4m__buf_free(&ib);
     d4m__buf_free(&enc);
-    enc_free(&rows);
+    d4m__enc_free(&rows);
     free(cnt);
     return rc;
 }

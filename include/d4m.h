@@ -19,6 +19,8 @@
 #include "d4m/assoc.h"
 #include "d4m/query.h"
 #include "d4m/text.h"
+#include "d4m/db.h"
+#include "d4m/ingest.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -106,7 +106,8 @@ d4m_key d4m_kv__iter_value(const d4m_kv_iter *it);
 int d4m_kv__iter_status(const d4m_kv_iter *it);
 void d4m_kv__iter_free(d4m_kv_iter *it);
 
-/* Sorted-file writing and atomic ingest. */
+/* Sorted-file writing and atomic ingest.  kv may be NULL: a process that
+ * does not open the database (a rank of a parallel load) writes files too. */
 int d4m_kv__sst_new(d4m_kv_sst **out, d4m_kv *kv, const char *path);
 /* Keys strictly ascending.  merge: a merge operand rather than a value. */
 int d4m_kv__sst_add(d4m_kv_sst *s, d4m_key k, d4m_key v, bool merge);

@@ -43,6 +43,8 @@ struct d4m_kv_sst {
     rocksdb_sstfilewriter_t *w;
     char *path;
     uint64_t count;
+    rocksdb_options_t *own_opts;        /* a writer without a database */
+    rocksdb_envoptions_t *own_env;
 };
 
 /* ------------------------------------------------------------- errors */
@@ -477,7 +479,15 @@ int d4m_kv__sst_new(d4m_kv_sst **out, d4m_kv *kv, const char *path)
     if (!s)
         return D4M_ENOMEM;
     s->path = strdup(path);
-    s->w = rocksdb_sstfilewriter_create(kv->envopts, kv->opts);
+    if (!kv) {
+        /* Ranks of a parallel load write files without opening the
+         * database: default options are what a sorted file needs. */
+        s->own_opts = rocksdb_options_create();
+        s->own_env = rocksdb_envoptions_create();
+    }
+    if (kv || (s->own_opts && s->own_env))
+        s->w = rocksdb_sstfilewriter_create(kv ? kv->envopts : s->own_env,
+                                            kv ? kv->opts : s->own_opts);
     if (!s->path || !s->w) {
         d4m_kv__sst_free(s);
         return d4m__error(D4M_ENOMEM, "out of memory for a sorted file");
@@ -524,6 +534,10 @@ void d4m_kv__sst_free(d4m_kv_sst *s)
         return;
     if (s->w)
         rocksdb_sstfilewriter_destroy(s->w);
+    if (s->own_opts)
+        rocksdb_options_destroy(s->own_opts);
+    if (s->own_env)
+        rocksdb_envoptions_destroy(s->own_env);
     free(s->path);
     free(s);
 }

@@ -132,7 +132,8 @@ int d4m_table_delete(d4m_table *t, d4m_vec row, d4m_vec col);
 
 /* A = T(rows, cols): NULL means ":".  Row queries scan the table, column
  * queries the transpose when there is one.  Values: numeric if every value
- * of the answer is a number, else all strings (numbers printed %.17g).
+ * of the answer is a number, else all strings (numbers as the shortest text
+ * that reads back exactly: 0.1 is "0.1").
  * Integer keys come back as numeric keys (positions: keys must be >= 1,
  * else D4M_EKEY). */
 int d4m_table_get(d4m_assoc **out, d4m_table *t, const d4m_query *rows,

@@ -427,7 +427,7 @@ run "$d4m" get "$db" Tstr :
 expect "get mixed values: all strings, escapes round-trip" <<EOF
 r1${tab}c1${tab}hello
 r1${tab}c2${tab}world wide
-r2${tab}c1${tab}0.10000000000000001
+r2${tab}c1${tab}0.1
 r2${tab}c2${tab}-25
 r3${tab}c1${tab}7
 x\\ty${tab}c\\\\d${tab}a\\nb\\r

@@ -1,0 +1,527 @@
+/*
+ * d4m/load.c - turning an Assoc into sorted streams of keys for a table, its
+ * transpose and its degree table, and the sinks they go to: write batches
+ * (normal puts), or sorted files cut at the shard boundaries (bulk puts and
+ * parallel ingest).
+ *
+ * An Assoc's rows are sorted and its columns sorted within each row, and the
+ * key encoding preserves that order, so the keys of a table come out of the
+ * CSR arrays already sorted, and those of the transpose from the
+ * column-major order: nothing is sorted here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "store.h"
+
+#define BATCH_ENTRIES 100000
+
+/* ------------------------------------------------------- encoded keys */
+
+/* The encodings of every key of one axis of an Assoc, for a table of kind
+ * `kind`: offsets into one buffer.  Numeric axes (positions) become decimal
+ * strings in a string-keyed table. */
+
+void d4m__enc_free(enc_keys *e)
+{
+    d4m__buf_free(&e->b);
+    free(e->off);
+}
+
+static int enc_axis(enc_keys *e, const d4m_assoc *a, int dim, d4m_kind kind)
+{
+    memset(e, 0, sizeof *e);
+    e->n = d4m_assoc_key_count(a, dim);
+    e->off = d4m__malloc(d4m__mul((size_t)e->n + 1, sizeof *e->off));
+    if (!e->off)
+        return D4M_ENOMEM;
+    e->off[0] = 0;
+    d4m_kind akind = d4m_assoc_key_kind(a, dim);
+    if (kind == D4M_NUM && akind != D4M_NUM) {
+        d4m__enc_free(e);
+        memset(e, 0, sizeof *e);
+        return d4m__error(D4M_EKEYKIND, "the table has integer keys, the array's %s keys are "
+                          "strings", dim == 1 ? "row" : "column");
+    }
+    for (uint64_t i = 0; i < e->n; i++) {
+        int rc;
+        if (akind == D4M_NUM && kind == D4M_NUM) {
+            rc = d4m_kv__encode_int(&e->b, (int64_t)(i + 1));
+        } else if (akind == D4M_NUM) {
+            char num[32];
+            int len = snprintf(num, sizeof num, "%llu", (unsigned long long)(i + 1));
+            rc = d4m_kv__encode_str(&e->b, (d4m_key){ num, (size_t)len });
+        } else {
+            rc = d4m_kv__encode_str(&e->b, d4m_assoc_key(a, dim, (size_t)i));
+        }
+        if (rc) {
+            d4m__enc_free(e);
+            memset(e, 0, sizeof *e);
+            return rc;
+        }
+        e->off[i + 1] = e->b.len;
+    }
+    return 0;
+}
+
+d4m_key d4m__enc_at(const enc_keys *e, uint64_t i)
+{
+    return (d4m_key){ e->b.p + e->off[i], (size_t)(e->off[i + 1] - e->off[i]) };
+}
+
+/* ----------------------------------------------------------- combiners */
+
+static char merge_tag(d4m_combiner c)
+{
+    return c == D4M_COMBINE_SUM ? 'S' : c == D4M_COMBINE_MIN ? 'm' : c == D4M_COMBINE_MAX ? 'M' : 0;
+}
+
+/* The combiner of column key col (raw bytes) in table m. */
+d4m_combiner d4m__col_combiner(const d4m_meta *m, d4m_key col)
+{
+    if (m->combiner != D4M_COMBINE_NONE)
+        return m->combiner;
+    for (uint32_t i = 0; i < m->ncc; i++) {
+        const d4m_buf *p = &m->cc[i].prefix;
+        if (col.len >= p->len && (p->len == 0 || memcmp(col.ptr, p->p, p->len) == 0))
+            return m->cc[i].op;
+    }
+    return D4M_COMBINE_NONE;
+}
+
+/* ------------------------------------------------------------- sinks */
+
+static int sink_flush(d4m_sink *s)
+{
+    if (s->bulk || !s->batch || d4m_kv__batch_count(s->batch) == 0)
+        return 0;
+    int rc = d4m_kv__batch_write(s->kv, s->batch, false);
+    d4m_kv__batch_clear(s->batch);
+    return rc;
+}
+
+static int sink_close_file(d4m_sink *s)
+{
+    if (!s->sst)
+        return 0;
+    bool empty;
+    d4m_load_file *f = &s->files[s->nfiles];
+    int rc = d4m_kv__sst_finish(s->sst, &empty);
+    d4m_kv__sst_free(s->sst);
+    s->sst = NULL;
+    if (!rc && !empty) {
+        s->nfiles++;
+    } else {
+        free(f->path);
+        d4m__buf_free(&f->first);
+        d4m__buf_free(&f->last);
+        memset(f, 0, sizeof *f);
+    }
+    return rc;
+}
+
+static int sink_open_file(d4m_sink *s)
+{
+    if (s->nfiles + 1 >= s->capfiles) {
+        size_t cap = s->capfiles ? 2 * s->capfiles : 16;
+        d4m_load_file *f = d4m__realloc(s->files, cap * sizeof *f);
+        if (!f)
+            return D4M_ENOMEM;
+        memset(f + s->capfiles, 0, (cap - s->capfiles) * sizeof *f);
+        s->files = f;
+        s->capfiles = cap;
+    }
+    size_t n = strlen(s->tmpdir) + strlen(s->prefix) + 64;
+    char *path = d4m__malloc(n);
+    if (!path)
+        return D4M_ENOMEM;
+    snprintf(path, n, "%s/%s-t%u-s%u-%u.sst", s->tmpdir, s->prefix, (unsigned)s->m->id,
+             (unsigned)s->shard, s->seq++);
+    d4m_load_file *f = &s->files[s->nfiles];
+    f->path = path;
+    f->table = s->m->id;
+    f->first.len = f->last.len = 0;
+    return d4m_kv__sst_new(&s->sst, s->kv, path);
+}
+
+int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const char *prefix)
+{
+    memset(s, 0, sizeof *s);
+    s->kv = kv;
+    s->bulk = bulk;
+    if (!bulk)
+        return d4m_kv__batch_new(&s->batch);
+    if (tmpdir) {
+        s->tmpdir = strdup(tmpdir);
+        if (!s->tmpdir)
+            return d4m__error(D4M_ENOMEM, "out of memory");
+    } else {
+        D4M_TRY(d4m_kv__tmpdir(&s->tmpdir, kv));
+    }
+    char pfx[64];
+    if (!prefix) {
+        snprintf(pfx, sizeof pfx, "load-%ld", (long)getpid());
+        prefix = pfx;
+    }
+    s->prefix = strdup(prefix);
+    if (!s->prefix)
+        return d4m__error(D4M_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Start a sorted stream into table m. */
+static int sink_begin(d4m_sink *s, const d4m_meta *m)
+{
+    if (!s->bulk)
+        return 0;
+    D4M_TRY(sink_close_file(s));
+    s->m = m;
+    s->shard = 0;
+    return sink_open_file(s);
+}
+
+/* row is the encoded row part of key (without the table id), to find the
+ * shard. */
+static int sink_add(d4m_sink *s, d4m_key key, d4m_key row, d4m_key val, bool merge)
+{
+    if (!s->bulk) {
+        if (merge)
+            d4m_kv__batch_merge(s->batch, key, val);
+        else
+            d4m_kv__batch_put(s->batch, key, val);
+        if (d4m_kv__batch_count(s->batch) >= BATCH_ENTRIES)
+            return sink_flush(s);
+        return 0;
+    }
+    /* Past the split point of the current shard: the next file. */
+    while (s->shard < s->m->nsplits) {
+        const d4m_buf *sp = &s->m->splits[s->shard];
+        size_t n = row.len < sp->len ? row.len : sp->len;
+        int c = memcmp(row.ptr, sp->p, n);
+        if (c < 0 || (c == 0 && row.len < sp->len))
+            break;
+        D4M_TRY(sink_close_file(s));
+        s->shard++;
+        D4M_TRY(sink_open_file(s));
+    }
+    d4m_load_file *f = &s->files[s->nfiles];
+    if (f->first.len == 0)
+        D4M_TRY(d4m__buf_put(&f->first, key.ptr, key.len));
+    f->last.len = 0;
+    D4M_TRY(d4m__buf_put(&f->last, key.ptr, key.len));
+    return d4m_kv__sst_add(s->sst, key, val, merge);
+}
+
+void d4m__sink_discard(d4m_sink *s)
+{
+    if (s->sst) {
+        d4m_kv__sst_free(s->sst);
+        s->sst = NULL;
+    }
+    for (size_t i = 0; i < s->capfiles; i++) {
+        if (s->files[i].path) {
+            if (!s->keep_files)
+                unlink(s->files[i].path);
+            free(s->files[i].path);
+        }
+        d4m__buf_free(&s->files[i].first);
+        d4m__buf_free(&s->files[i].last);
+    }
+    free(s->files);
+    free(s->tmpdir);
+    free(s->prefix);
+    d4m_kv__batch_free(s->batch);
+    memset(s, 0, sizeof *s);
+}
+
+int d4m__sink_close(d4m_sink *s)
+{
+    if (!s->bulk)
+        return sink_flush(s);
+    return sink_close_file(s);
+}
+
+int d4m__sink_commit(d4m_sink *s)
+{
+    D4M_TRY(d4m__sink_close(s));
+    if (!s->bulk)
+        return 0;
+    char **paths = d4m__malloc(d4m__mul(s->nfiles ? s->nfiles : 1, sizeof *paths));
+    if (!paths)
+        return D4M_ENOMEM;
+    for (size_t i = 0; i < s->nfiles; i++)
+        paths[i] = s->files[i].path;
+    int rc = d4m_kv__ingest(s->kv, (const char *const *)paths, s->nfiles);
+    free(paths);
+    return rc;
+}
+
+/* --------------------------------------------------------- table empty */
+
+int d4m__table_empty(bool *empty, d4m_db *db, uint32_t id)
+{
+    d4m_buf lo = { NULL, 0, 0 }, hi = { NULL, 0, 0 };
+    d4m__table_range(&lo, &hi, id);
+    d4m_kv_iter *it;
+    int rc = d4m_kv__iter_new(&it, db->kv, NULL, (d4m_key){ lo.p, lo.len },
+                              (d4m_key){ hi.p, hi.len });
+    if (!rc) {
+        *empty = !d4m_kv__iter_valid(it);
+        rc = d4m_kv__iter_status(it);
+        d4m_kv__iter_free(it);
+    }
+    d4m__buf_free(&lo);
+    d4m__buf_free(&hi);
+    return rc;
+}
+
+/* Split points at the entry quantiles of a load: weights[i] entries for
+ * encoded key i. */
+int d4m__splits_from_load(d4m_meta *m, const enc_keys *keys, const uint64_t *count,
+                            uint64_t total)
+{
+    uint32_t shards = m->nsplits + 1;
+    if (shards < 2 || keys->n < shards)
+        return 0;
+    d4m_buf *sp = d4m__calloc(shards - 1, sizeof *sp);
+    if (!sp)
+        return D4M_ENOMEM;
+    uint64_t acc = 0, k = 0;
+    uint32_t s = 0;
+    for (; k < keys->n && s < shards - 1; k++) {
+        acc += count[k];
+        if (acc * shards >= (uint64_t)(s + 1) * total && k + 1 < keys->n) {
+            d4m_key next = d4m__enc_at(keys, k + 1);
+            if (d4m__buf_put(&sp[s], next.ptr, next.len)) {
+                for (uint32_t i = 0; i < shards - 1; i++)
+                    d4m__buf_free(&sp[i]);
+                free(sp);
+                return D4M_ENOMEM;
+            }
+            s++;
+        }
+    }
+    if (s < shards - 1) {   /* too few distinct keys: keep the old points */
+        for (uint32_t i = 0; i < shards - 1; i++)
+            d4m__buf_free(&sp[i]);
+        free(sp);
+        return 0;
+    }
+    for (uint32_t i = 0; i < m->nsplits; i++)
+        d4m__buf_free(&m->splits[i]);
+    free(m->splits);
+    m->splits = sp;
+    return 1;   /* changed */
+}
+
+/* ------------------------------------------------------------------ put */
+
+typedef struct {
+    enc_keys rows, cols;
+    d4m_triples *byrow, *bycol;
+    uint64_t *rowcnt, *colcnt;   /* entries per row / column key */
+} put_state;
+
+static void put_state_free(put_state *p)
+{
+    d4m__enc_free(&p->rows);
+    d4m__enc_free(&p->cols);
+    d4m_triples_free(p->byrow);
+    d4m_triples_free(p->bycol);
+    free(p->rowcnt);
+    free(p->colcnt);
+}
+
+/* Value bytes of entry k of t. */
+static int value_of(d4m_buf *v, const d4m_assoc *a, const d4m_triples *t, size_t k,
+                    d4m_combiner comb)
+{
+    v->len = 0;
+    if (t->sval) {
+        if (comb != D4M_COMBINE_NONE)
+            return d4m__error(D4M_EVALKIND, "a combiner column got the string value '%.*s'",
+                              (int)d4m_assoc_val_str(a, t->sval[k]).len,
+                              d4m_assoc_val_str(a, t->sval[k]).ptr);
+        return d4m_kv__encode_str_value(v, d4m_assoc_val_str(a, t->sval[k]));
+    }
+    if (comb != D4M_COMBINE_NONE)
+        return d4m_kv__encode_merge(v, merge_tag(comb), t->val[k]);
+    return d4m_kv__encode_num_value(v, t->val[k]);
+}
+
+/* One sorted stream of a's triples into table m: rows then cols (outer,
+ * inner) are the encodings of the outer and inner keys; t the triples in
+ * outer-major order; combiners decided by the column key (the inner key of
+ * the table, the outer key of the transpose). */
+static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, const d4m_triples *t,
+                          const enc_keys *outer, const enc_keys *inner, bool transposed,
+                          const d4m_meta *combiner_table)
+{
+    d4m_buf key = { NULL, 0, 0 }, val = { NULL, 0, 0 };
+    int rc = sink_begin(s, m);
+    for (size_t k = 0; !rc && k < t->n; k++) {
+        uint64_t o = transposed ? t->col[k] : t->row[k];
+        uint64_t i = transposed ? t->row[k] : t->col[k];
+        d4m_key ok = d4m__enc_at(outer, o), ik = d4m__enc_at(inner, i);
+        /* The column key (raw) decides the combiner, in both tables. */
+        d4m_combiner comb = D4M_COMBINE_NONE;
+        if (combiner_table->combiner != D4M_COMBINE_NONE || combiner_table->ncc) {
+            d4m_key raw = d4m_assoc_key(a, 2, (size_t)t->col[k]);
+            char num[32];
+            if (d4m_assoc_key_kind(a, 2) == D4M_NUM) {
+                int len = snprintf(num, sizeof num, "%llu", (unsigned long long)(t->col[k] + 1));
+                raw = (d4m_key){ num, (size_t)len };
+            }
+            comb = d4m__col_combiner(combiner_table, raw);
+        }
+        rc = value_of(&val, a, t, k, comb);
+        if (rc)
+            break;
+        key.len = 0;
+        d4m_kv__put_table_id(&key, m->id);
+        rc = d4m__buf_put(&key, ok.ptr, ok.len);
+        if (!rc)
+            rc = d4m__buf_put(&key, ik.ptr, ik.len);
+        if (!rc)
+            rc = sink_add(s, (d4m_key){ key.p, key.len }, ok, (d4m_key){ val.p, val.len },
+                          comb != D4M_COMBINE_NONE);
+    }
+    d4m__buf_free(&key);
+    d4m__buf_free(&val);
+    return rc;
+}
+
+/* Degree counts: for each row key  (row, "OutDeg") += entries, and for each
+ * column key  (col, "InDeg") += entries, merged into one sorted stream. */
+static int stream_degrees(d4m_sink *s, const d4m_meta *deg, const put_state *p)
+{
+    d4m_buf out = { NULL, 0, 0 }, in = { NULL, 0, 0 }, key = { NULL, 0, 0 }, val = { NULL, 0, 0 };
+    int rc = d4m_kv__encode_str(&out, (d4m_key){ "OutDeg", 6 });
+    if (!rc)
+        rc = d4m_kv__encode_str(&in, (d4m_key){ "InDeg", 5 });
+    if (!rc)
+        rc = sink_begin(s, deg);
+    uint64_t i = 0, j = 0;
+    while (!rc && (i < p->rows.n || j < p->cols.n)) {
+        /* Row key r with OutDeg vs column key c with InDeg: compare the
+         * full encoded keys (key then column name). */
+        int take_row;
+        if (i == p->rows.n)
+            take_row = 0;
+        else if (j == p->cols.n)
+            take_row = 1;
+        else {
+            d4m_key r = d4m__enc_at(&p->rows, i), c = d4m__enc_at(&p->cols, j);
+            size_t n = r.len < c.len ? r.len : c.len;
+            int cmp = memcmp(r.ptr, c.ptr, n);
+            if (cmp == 0)
+                cmp = (r.len > c.len) - (r.len < c.len);
+            if (cmp == 0)
+                cmp = 1;   /* same key: "InDeg" < "OutDeg" */
+            take_row = cmp < 0;
+        }
+        d4m_key k = take_row ? d4m__enc_at(&p->rows, i) : d4m__enc_at(&p->cols, j);
+        uint64_t cnt = take_row ? p->rowcnt[i++] : p->colcnt[j++];
+        if (cnt == 0)
+            continue;
+        key.len = 0;
+        val.len = 0;
+        d4m_kv__put_table_id(&key, deg->id);
+        rc = d4m__buf_put(&key, k.ptr, k.len);
+        if (!rc)
+            rc = take_row ? d4m__buf_put(&key, out.p, out.len) : d4m__buf_put(&key, in.p, in.len);
+        if (!rc)
+            rc = d4m_kv__encode_merge(&val, 'S', (double)cnt);
+        if (!rc)
+            rc = sink_add(s, (d4m_key){ key.p, key.len }, k, (d4m_key){ val.p, val.len }, true);
+    }
+    d4m__buf_free(&out);
+    d4m__buf_free(&in);
+    d4m__buf_free(&key);
+    d4m__buf_free(&val);
+    return rc;
+}
+
+/* Every entry of a into s: the table m, its transpose pair and its degree
+ * table deg (either may be NULL), each as one sorted stream.  empty[i] set:
+ * table i (0: m, 1: pair) is empty, so its split points come from this load;
+ * resplit[i] says whether they changed. */
+int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
+                    const d4m_assoc *a, const bool empty[2], bool resplit[2])
+{
+    put_state p;
+    memset(&p, 0, sizeof p);
+    d4m_meta *tables[2] = { m, pair };
+    resplit[0] = resplit[1] = false;
+    int rc = enc_axis(&p.rows, a, 1, m->keys);
+    if (!rc)
+        rc = enc_axis(&p.cols, a, 2, m->keys);
+    if (!rc)
+        rc = d4m_assoc_find(&p.byrow, a, D4M_ORDER_ROW);
+    if (!rc && pair)
+        rc = d4m_assoc_find(&p.bycol, a, D4M_ORDER_COL);
+    if (!rc && (deg || s->bulk)) {
+        p.rowcnt = d4m__calloc((size_t)p.rows.n, sizeof *p.rowcnt);
+        p.colcnt = d4m__calloc((size_t)p.cols.n, sizeof *p.colcnt);
+        if (!p.rowcnt || !p.colcnt)
+            rc = D4M_ENOMEM;
+        for (size_t k = 0; !rc && k < p.byrow->n; k++) {
+            p.rowcnt[p.byrow->row[k]]++;
+            p.colcnt[p.byrow->col[k]]++;
+        }
+    }
+    /* A first load into an empty table sets its split points from the data:
+     * shards of equal entry counts. */
+    for (int i = 0; i < 2 && !rc && s->bulk; i++) {
+        if (!tables[i] || !empty[i])
+            continue;
+        int r = i == 0 ? d4m__splits_from_load(tables[i], &p.rows, p.rowcnt, p.byrow->n)
+                       : d4m__splits_from_load(tables[i], &p.cols, p.colcnt, p.byrow->n);
+        if (r < 0)
+            rc = r;
+        resplit[i] = r == 1;
+    }
+    if (!rc)
+        rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, false, m);
+    if (!rc && pair)
+        rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m);
+    if (!rc && deg)
+        rc = stream_degrees(s, deg, &p);
+    put_state_free(&p);
+    return rc;
+}
+
+/* Decimal string keys of an integer-keyed table as positions: *store is
+ * the caller's (free). */
+int d4m__vec_to_positions(d4m_vec *out, double **store, d4m_vec in, const char *what)
+{
+    *store = NULL;
+    *out = in;
+    if (in.kind != D4M_STR)
+        return 0;
+    double *x = d4m__malloc(d4m__mul(in.n ? in.n : 1, sizeof *x));
+    if (!x)
+        return D4M_ENOMEM;
+    for (size_t i = 0; i < in.n; i++) {
+        char buf[32];
+        d4m_key k = in.str[i];
+        char *end = NULL;
+        long long v = 0;
+        if (k.ptr && k.len && k.len < sizeof buf) {
+            memcpy(buf, k.ptr, k.len);
+            buf[k.len] = '\0';
+            v = strtoll(buf, &end, 10);
+        }
+        if (!end || *end != '\0' || v < 1 || v > (1LL << 53)) {
+            free(x);
+            return d4m__error(D4M_EKEY, "%s key %zu ('%.*s') is not a whole number from 1 to "
+                              "2^53, as the keys of an integer-keyed table are", what, i,
+                              (int)(k.len > 40 ? 40 : k.len), k.ptr ? k.ptr : "");
+        }
+        x[i] = (double)v;
+    }
+    *store = x;
+    *out = d4m_vec_num(x, in.n);
+    return 0;
+}
