@@ -127,6 +127,10 @@ void d4m__sink_discard(d4m_sink *s);
 /* Decimal string keys as positions for an integer-keyed table. */
 int d4m__vec_to_positions(d4m_vec *out, double **store, d4m_vec in, const char *what);
 
+/* Triples as Assocs with table m's collision rules; fn gets each. */
+int d4m__triples_assocs(const d4m_meta *m, d4m_vec row, d4m_vec col, d4m_vec val,
+                        int (*fn)(const d4m_assoc *a, void *ctx), void *ctx);
+
 int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
                     const d4m_assoc *a, const bool empty[2], bool resplit[2]);
 

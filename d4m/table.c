@@ -47,93 +47,23 @@ int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
     return rc;
 }
 
-/* Triples with a combiner rule per column: the columns of each rule are
- * built into one Assoc with that rule as the collision rule, and put. */
+typedef struct {
+    d4m_table *t;
+    unsigned flags;
+} put_ctx;
+
+static int put_one(const d4m_assoc *a, void *ctx)
+{
+    put_ctx *p = ctx;
+    return d4m_table_put(p->t, a, p->flags);
+}
+
 int d4m_table_put_triples(d4m_table *t, d4m_vec row, d4m_vec col, d4m_vec val, unsigned flags)
 {
     if (!t)
         return d4m__error(D4M_EINVAL, "putTriple: NULL table");
-    if (t->m.keys == D4M_NUM && (row.kind == D4M_STR || col.kind == D4M_STR)) {
-        double *rs = NULL, *cs = NULL;
-        d4m_vec r2, c2;
-        int rc = d4m__vec_to_positions(&r2, &rs, row, "row");
-        if (!rc)
-            rc = d4m__vec_to_positions(&c2, &cs, col, "column");
-        if (!rc)
-            rc = d4m_table_put_triples(t, r2, c2, val, flags);
-        free(rs);
-        free(cs);
-        return rc;
-    }
-    d4m_build_options o = D4M_BUILD_OPTIONS_INIT;
-    /* Without a combiner a later put replaces: the last of duplicates wins. */
-    if (t->m.combiner == D4M_COMBINE_NONE && t->m.ncc == 0) {
-        o.collide = D4M_COLLIDE_LAST;
-    } else if (t->m.ncc == 0) {
-        o.collide = t->m.combiner == D4M_COMBINE_SUM ? D4M_COLLIDE_SUM
-                  : t->m.combiner == D4M_COMBINE_MIN ? D4M_COLLIDE_MIN : D4M_COLLIDE_MAX;
-    } else {
-        /* Column combiners: split the triples by rule. */
-        size_t n = row.n > col.n ? row.n : col.n;
-        if (val.n > n) n = val.n;
-        if (col.kind != D4M_STR) {
-            o.collide = D4M_COLLIDE_LAST;
-        } else {
-            int rc = 0;
-            for (int rule = 0; rule <= D4M_COMBINE_MAX && !rc; rule++) {
-                size_t *sel = d4m__malloc(d4m__mul(n, sizeof *sel));
-                d4m_key *rk = NULL, *ck = NULL, *vk = NULL;
-                double *rn = NULL, *vn = NULL;
-                if (!sel)
-                    return D4M_ENOMEM;
-                size_t m = 0;
-                for (size_t k = 0; k < n; k++) {
-                    d4m_key c = col.str[col.n == 1 ? 0 : k];
-                    if ((int)d4m__col_combiner(&t->m, c) == rule)
-                        sel[m++] = k;
-                }
-                if (m) {
-                    rk = row.kind == D4M_STR ? d4m__malloc(m * sizeof *rk) : NULL;
-                    rn = row.kind == D4M_NUM ? d4m__malloc(m * sizeof *rn) : NULL;
-                    ck = d4m__malloc(m * sizeof *ck);
-                    vk = val.kind == D4M_STR ? d4m__malloc(m * sizeof *vk) : NULL;
-                    vn = val.kind == D4M_NUM ? d4m__malloc(m * sizeof *vn) : NULL;
-                    if (!ck || (!rk && !rn) || (!vk && !vn)) {
-                        rc = D4M_ENOMEM;
-                    } else {
-                        for (size_t q = 0; q < m; q++) {
-                            size_t k = sel[q];
-                            if (rk) rk[q] = row.str[row.n == 1 ? 0 : k];
-                            if (rn) rn[q] = row.num[row.n == 1 ? 0 : k];
-                            ck[q] = col.str[col.n == 1 ? 0 : k];
-                            if (vk) vk[q] = val.str[val.n == 1 ? 0 : k];
-                            if (vn) vn[q] = val.num[val.n == 1 ? 0 : k];
-                        }
-                        d4m_build_options ro = D4M_BUILD_OPTIONS_INIT;
-                        ro.collide = rule == D4M_COMBINE_SUM ? D4M_COLLIDE_SUM
-                                   : rule == D4M_COMBINE_MIN ? D4M_COLLIDE_MIN
-                                   : rule == D4M_COMBINE_MAX ? D4M_COLLIDE_MAX : D4M_COLLIDE_LAST;
-                        d4m_assoc *a = NULL;
-                        rc = d4m_assoc_build(&a, rk ? d4m_vec_str(rk, m) : d4m_vec_num(rn, m),
-                                             d4m_vec_str(ck, m),
-                                             vk ? d4m_vec_str(vk, m) : d4m_vec_num(vn, m), &ro);
-                        if (!rc)
-                            rc = d4m_table_put(t, a, flags);
-                        d4m_assoc_free(a);
-                    }
-                }
-                free(sel); free(rk); free(rn); free(ck); free(vk); free(vn);
-            }
-            return rc;
-        }
-    }
-    if (val.kind == D4M_STR && o.collide == D4M_COLLIDE_SUM)
-        return d4m__error(D4M_EVALKIND, "the table sums values; string values cannot be summed");
-    d4m_assoc *a = NULL;
-    D4M_TRY(d4m_assoc_build(&a, row, col, val, &o));
-    int rc = d4m_table_put(t, a, flags);
-    d4m_assoc_free(a);
-    return rc;
+    put_ctx p = { t, flags };
+    return d4m__triples_assocs(&t->m, row, col, val, put_one, &p);
 }
 
 int d4m_table_delete(d4m_table *t, d4m_vec row, d4m_vec col)
