@@ -1,0 +1,4 @@
+function display(A)
+%DISPLAY  One "(row,col)  value" line per entry, column-major.
+  d4m_mex('print', A.id);
+end

@@ -1,0 +1,7 @@
+function C = binop(cmd, A, B, opname)
+% C = A op B for two Assocs.
+  if ~isa(A, 'Assoc') || ~isa(B, 'Assoc')
+    error('d4m:badArg', '%s: both operands must be Assoc (got %s and %s)', opname, class(A), class(B));
+  end
+  C = Assoc(D4MHandle(d4m_mex(cmd, A.id, B.id)), A.sep);
+end

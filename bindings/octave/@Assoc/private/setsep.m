@@ -1,0 +1,3 @@
+function A = setsep(A, k, c)
+  A.sep(k) = c;
+end

@@ -1,0 +1,3 @@
+function id = d4m_id(DB)
+  id = DB.id;
+end

@@ -1,0 +1,3 @@
+function disp(DB)
+  printf('DBserver (rocksdb) at %s\n', DB.path);
+end

@@ -1,0 +1,3 @@
+function display(DB)
+  disp(DB);
+end

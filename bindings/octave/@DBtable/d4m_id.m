@@ -1,0 +1,3 @@
+function id = d4m_id(T)
+  id = T.id;
+end

@@ -1,0 +1,3 @@
+function display(T)
+  disp(T);
+end

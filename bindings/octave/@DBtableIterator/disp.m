@@ -1,0 +1,3 @@
+function disp(Ti)
+  printf('DBtable iterator (%d elements per chunk)\n', Ti.n);
+end

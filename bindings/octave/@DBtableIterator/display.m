@@ -1,0 +1,3 @@
+function display(Ti)
+  disp(Ti);
+end

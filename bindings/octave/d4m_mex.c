@@ -1,0 +1,1365 @@
+/*
+ * d4m_mex.c - the one MEX gateway of the Octave/MATLAB bindings.
+ *
+ *   out = d4m_mex(command, args...)
+ *
+ * Written to the MEX API (mex.h) against the public include/d4m.h and
+ * include/d4m/db.h only, so that the same source builds with Octave's
+ * `mkoctfile --mex` and MATLAB's `mex`.  The .m classes in @Assoc, @DBserver,
+ * @DBtable and @DBtableIterator call it; users do not.
+ *
+ * Handles.  Every C object (Assoc, database, table, iterator) lives in a slot
+ * of a table kept by this module.  Octave sees a uint64 handle id:
+ *
+ *     bits  0..23  slot index
+ *     bits 24..47  generation of the slot (incremented when the slot is freed)
+ *     bits 48..63  a tag chosen when the module is loaded
+ *
+ * so an id of a freed object, of an object of another kind, of an earlier
+ * load of the module, or any made-up number, is refused with d4m:badHandle
+ * (never dereferenced).  The .m side holds each id in a D4MHandle object
+ * (classdef < handle) whose delete() frees the slot when the last Octave
+ * reference goes, so loops do not accumulate C objects.  While any slot is
+ * live the module is locked (mexLock) so `clear functions` cannot unload it
+ * under live ids; at exit everything is freed, tables before databases.
+ *
+ * Databases and tables: a table slot counts as a child of its database slot,
+ * an iterator as a child of its table.  Freeing a parent that still has
+ * children only marks it (its id is then refused); it is closed when its last
+ * child goes.  So Octave may drop the objects in any order.
+ *
+ * Errors.  Library failures become Octave errors with identifier
+ * d4m:<code> (d4m:parse, d4m:length, ...) and d4m_error_message() as text;
+ * argument problems are d4m:badArg, d4m:nargin, d4m:badHandle.  Every C
+ * resource of a call is registered in a cleanup list that is emptied before
+ * the error is raised (the MEX error longjmps/throws out of this frame).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include "mex.h"
+#include <d4m.h>
+#include <d4m/db.h>
+
+/* ============================================================ cleanup list */
+
+typedef void (*cleanup_fn)(void *);
+#define MAX_TMP 64
+static void *tmp_p[MAX_TMP];
+static cleanup_fn tmp_f[MAX_TMP];
+static int tmp_n;
+
+static void tmp_run(void)
+{
+    while (tmp_n > 0) {
+        tmp_n--;
+        if (tmp_p[tmp_n])
+            tmp_f[tmp_n](tmp_p[tmp_n]);
+    }
+}
+
+static void fail(const char *id, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((noreturn, format(printf, 2, 3)))
+#endif
+    ;
+
+static void fail(const char *id, const char *fmt, ...)
+{
+    static char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tmp_run();
+    mexErrMsgIdAndTxt(id, "%s", msg);
+    abort(); /* not reached */
+}
+
+/* Register p to be freed by f when the call ends (or fails). */
+static void *tmp_push(void *p, cleanup_fn f)
+{
+    if (tmp_n >= MAX_TMP) {
+        if (p) f(p);
+        fail("d4m:internal", "d4m_mex: too many temporaries");
+    }
+    tmp_p[tmp_n] = p;
+    tmp_f[tmp_n] = f;
+    tmp_n++;
+    return p;
+}
+
+/* Forget p (its ownership moved elsewhere). */
+static void tmp_keep(void *p)
+{
+    for (int i = tmp_n - 1; i >= 0; i--)
+        if (tmp_p[i] == p) { tmp_p[i] = NULL; return; }
+}
+
+static void free_assoc(void *p) { d4m_assoc_free(p); }
+static void free_query(void *p) { d4m_query_free(p); }
+static void free_plain(void *p) { free(p); }
+static void free_lib(void *p) { d4m_free(p); }
+static void free_triples(void *p) { d4m_triples_free(p); }
+static void free_file(void *p) { fclose(p); }
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        fail("d4m:nomem", "out of memory (%zu bytes)", n);
+    return tmp_push(p, free_plain);
+}
+
+/* ================================================================= errors */
+
+static const char *code_id(int rc)
+{
+    switch (rc) {
+    case D4M_ENOMEM: return "d4m:nomem";
+    case D4M_EINVAL: return "d4m:inval";
+    case D4M_ELENGTH: return "d4m:length";
+    case D4M_ESEP: return "d4m:sep";
+    case D4M_EVALUE: return "d4m:value";
+    case D4M_EKEY: return "d4m:key";
+    case D4M_EKEYKIND: return "d4m:keykind";
+    case D4M_EVALKIND: return "d4m:valkind";
+    case D4M_EPARSE: return "d4m:parse";
+    case D4M_ETOOBIG: return "d4m:toobig";
+    case D4M_EFORMAT: return "d4m:format";
+    case D4M_EIO: return "d4m:io";
+    case D4M_EGRAPHBLAS: return "d4m:graphblas";
+    case D4M_ENOTFOUND: return "d4m:notfound";
+    case D4M_EEXISTS: return "d4m:exists";
+    case D4M_EBUSY: return "d4m:busy";
+    case D4M_ECORRUPT: return "d4m:corrupt";
+    case D4M_ENOSPC: return "d4m:nospc";
+    case D4M_ESTORE: return "d4m:store";
+    case D4M_EMPI: return "d4m:mpi";
+    case D4M_EFITS: return "d4m:fits";
+    case D4M_ECALLBACK: return "d4m:callback";
+    default: return "d4m:error";
+    }
+}
+
+/* Raise the library's last error if rc < 0. */
+static void check(int rc)
+{
+    if (rc >= 0)
+        return;
+    const char *m = d4m_error_message();
+    fail(code_id(rc), "%s%s%s", d4m_strerror(rc), m && *m ? ": " : "", m ? m : "");
+}
+
+#define BADARG(...) fail("d4m:badArg", __VA_ARGS__)
+
+/* ================================================================ handles */
+
+enum { K_FREE = 0, K_ASSOC, K_DB, K_TABLE, K_ITER };
+static const char *kind_name[] = { "freed", "Assoc", "DBserver", "DBtable", "iterator" };
+
+typedef struct slot {
+    void *p;
+    int kind;
+    uint32_t gen;       /* 24 bits used */
+    int32_t parent;     /* slot index of the db (table) or table (iterator), -1 */
+    uint32_t children;  /* live child slots */
+    int zombie;         /* freed by Octave, waiting for its children */
+    char *name;         /* table name (for deleteForce) */
+    int32_t next_free;
+} slot;
+
+#define SLOT_BITS 24
+#define MAX_SLOTS (1u << SLOT_BITS)
+static slot *slots;
+static uint32_t nslots, capslots;
+static int32_t free_head = -1;
+static uint64_t tag;          /* 16 bits, shifted to 48 */
+static size_t nlive;
+static int locked;
+
+static void close_slot(uint32_t i);
+
+static void free_all(void)
+{
+    /* Iterators, then tables, then databases, then everything else. */
+    int order[] = { K_ITER, K_TABLE, K_DB, K_ASSOC };
+    for (int o = 0; o < 4; o++)
+        for (uint32_t i = 0; i < nslots; i++)
+            if (slots[i].kind == order[o]) {
+                slots[i].children = 0;
+                close_slot(i);
+            }
+    free(slots);
+    slots = NULL;
+    nslots = capslots = 0;
+    free_head = -1;
+    nlive = 0;
+}
+
+static void at_exit(void) { free_all(); }
+
+static void ensure_init(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&done;
+    t ^= t >> 29; t *= 0xbf58476d1ce4e5b9ULL; t ^= t >> 32;
+    tag = (t & 0xffffu) | 1u; /* never 0: a zero id is never valid */
+    mexAtExit(at_exit);
+}
+
+static uint64_t make_id(uint32_t i)
+{
+    return (tag << 48) | ((uint64_t)(slots[i].gen & 0xffffffu) << SLOT_BITS) | i;
+}
+
+static void live_inc(void)
+{
+    if (nlive++ == 0 && !locked) { mexLock(); locked = 1; }
+}
+
+static void live_dec(void)
+{
+    if (nlive > 0 && --nlive == 0 && locked) { mexUnlock(); locked = 0; }
+}
+
+/* Store p in a new slot (taking ownership from the cleanup list). */
+static uint64_t new_slot(void *p, int kind, int32_t parent, const char *name)
+{
+    uint32_t i;
+    char *nm = NULL;
+    if (name) {
+        nm = strdup(name);
+        if (!nm) fail("d4m:nomem", "out of memory");
+    }
+    if (free_head >= 0) {
+        i = (uint32_t)free_head;
+        free_head = slots[i].next_free;
+    } else {
+        if (nslots == capslots) {
+            uint32_t nc = capslots ? capslots * 2 : 256;
+            if (nc > MAX_SLOTS) nc = MAX_SLOTS;
+            if (nc == capslots) {
+                free(nm);
+                fail("d4m:toobig", "too many live d4m objects (%u)", capslots);
+            }
+            slot *ns = realloc(slots, (size_t)nc * sizeof *ns);
+            if (!ns) {
+                free(nm);
+                fail("d4m:nomem", "out of memory");
+            }
+            slots = ns;
+            capslots = nc;
+        }
+        i = nslots++;
+        slots[i].gen = 1;
+    }
+    tmp_keep(p);
+    slots[i].p = p;
+    slots[i].kind = kind;
+    slots[i].parent = parent;
+    slots[i].children = 0;
+    slots[i].zombie = 0;
+    slots[i].name = nm;
+    slots[i].next_free = -1;
+    if (parent >= 0)
+        slots[parent].children++;
+    live_inc();
+    return make_id(i);
+}
+
+/* Close the C object of slot i and release the slot (and a zombie parent). */
+static void close_slot(uint32_t i)
+{
+    slot *s = &slots[i];
+    if (s->kind == K_FREE)
+        return;
+    if (s->children > 0) {   /* wait for the children */
+        s->zombie = 1;
+        return;
+    }
+    switch (s->kind) {
+    case K_ASSOC: d4m_assoc_free(s->p); break;
+    case K_DB: d4m_db_close(s->p); break;
+    case K_TABLE: d4m_table_close(s->p); break;
+    case K_ITER: d4m_table_iter_free(s->p); break;
+    }
+    int32_t parent = s->parent;
+    free(s->name);
+    s->name = NULL;
+    s->p = NULL;
+    s->kind = K_FREE;
+    s->gen = (s->gen + 1) & 0xffffffu;
+    if (s->gen == 0) s->gen = 1;
+    s->next_free = free_head;
+    free_head = (int32_t)i;
+    live_dec();
+    if (parent >= 0) {
+        slot *ps = &slots[parent];
+        if (ps->children > 0)
+            ps->children--;
+        if (ps->zombie && ps->children == 0)
+            close_slot((uint32_t)parent);
+    }
+}
+
+/* Decode an id; -1 if it names no live slot (of any kind). */
+static int64_t id_slot(const mxArray *a)
+{
+    if (!a || mxGetNumberOfElements(a) != 1 || mxIsComplex(a) || mxIsSparse(a))
+        return -1;
+    uint64_t id;
+    if (mxIsUint64(a))
+        id = *(const uint64_t *)mxGetData(a);
+    else
+        return -1;
+    uint32_t i = (uint32_t)(id & (MAX_SLOTS - 1));
+    uint32_t gen = (uint32_t)((id >> SLOT_BITS) & 0xffffffu);
+    if ((id >> 48) != tag || i >= nslots)
+        return -1;
+    slot *s = &slots[i];
+    if (s->kind == K_FREE || s->zombie || s->gen != gen || !s->p)
+        return -1;
+    return i;
+}
+
+static void *get_obj(const mxArray *a, int kind, const char *what)
+{
+    int64_t i = id_slot(a);
+    if (i < 0)
+        fail("d4m:badHandle", "%s: not a live %s handle (freed, foreign, or not a handle)",
+             what, kind_name[kind]);
+    if (slots[i].kind != kind)
+        fail("d4m:badHandle", "%s: handle is a %s, not a %s", what, kind_name[slots[i].kind],
+             kind_name[kind]);
+    return slots[i].p;
+}
+
+#define ASSOC(k) ((const d4m_assoc *)get_obj(prhs[k], K_ASSOC, cmd))
+
+static mxArray *id_out(uint64_t id)
+{
+    mxArray *m = mxCreateNumericMatrix(1, 1, mxUINT64_CLASS, mxREAL);
+    *(uint64_t *)mxGetData(m) = id;
+    return m;
+}
+
+static mxArray *assoc_out(d4m_assoc *a)
+{
+    tmp_push(a, free_assoc);
+    mxArray *m = mxCreateNumericMatrix(1, 1, mxUINT64_CLASS, mxREAL);
+    *(uint64_t *)mxGetData(m) = new_slot(a, K_ASSOC, -1, NULL);
+    return m;
+}
+
+/* ========================================================= Octave values */
+
+/* The bytes of a char row vector (borrowed when mxChar is one byte). */
+static d4m_key get_bytes(const mxArray *a, const char *what)
+{
+    d4m_key k = { NULL, 0 };
+    if (!mxIsChar(a))
+        BADARG("%s must be a string", what);
+    size_t m = mxGetM(a), n = mxGetN(a);
+    if (mxGetNumberOfDimensions(a) > 2 || (m > 1 && n > 1))
+        BADARG("%s must be a string (a char row vector), not a %zux%zu char matrix", what, m, n);
+    size_t len = mxGetNumberOfElements(a);
+    if (len == 0) {
+        k.ptr = "";
+        return k;
+    }
+    const mxChar *c = mxGetChars(a);
+    if (sizeof(mxChar) == 1) {
+        k.ptr = (const char *)c;
+    } else {
+        /* MATLAB: UTF-16 code units; keep the low byte (bytes pass through
+         * as chars 0..255; see the README). */
+        char *b = xmalloc(len);
+        for (size_t i = 0; i < len; i++)
+            b[i] = (char)(c[i] & 0xff);
+        k.ptr = b;
+    }
+    k.len = len;
+    return k;
+}
+
+/* A NUL-terminated copy (file names, table names). */
+static char *get_cstr(const mxArray *a, const char *what)
+{
+    d4m_key k = get_bytes(a, what);
+    if (memchr(k.ptr, 0, k.len))
+        BADARG("%s must not contain NUL characters", what);
+    char *s = xmalloc(k.len + 1);
+    memcpy(s, k.ptr, k.len);
+    s[k.len] = 0;
+    return s;
+}
+
+static mxArray *str_out(const char *p, size_t len)
+{
+    mwSize dims[2] = { len ? 1 : 0, len };
+    mxArray *m = mxCreateCharArray(2, dims);
+    if (len) {
+        mxChar *c = mxGetChars(m);
+        if (sizeof(mxChar) == 1)
+            memcpy(c, p, len);
+        else
+            for (size_t i = 0; i < len; i++)
+                c[i] = (mxChar)(unsigned char)p[i];
+    }
+    return m;
+}
+
+static double get_scalar(const mxArray *a, const char *what)
+{
+    if (!a || !(mxIsNumeric(a) || mxIsLogical(a)) ||
+        mxIsComplex(a) || mxGetNumberOfElements(a) != 1 || mxIsSparse(a))
+        BADARG("%s must be a real numeric scalar", what);
+    if (mxIsDouble(a))
+        return mxGetScalar(a);
+    return mxGetScalar(a);
+}
+
+/* A real, full double vector (other numeric classes are converted). */
+static const double *get_doubles(const mxArray *a, size_t *n, const char *what)
+{
+    if (mxIsComplex(a) || mxIsSparse(a) || !(mxIsNumeric(a) || mxIsLogical(a)))
+        BADARG("%s must be a real full numeric vector", what);
+    size_t m = mxGetM(a), c = mxGetN(a);
+    if (mxGetNumberOfDimensions(a) > 2 || (m > 1 && c > 1))
+        BADARG("%s must be a vector, not a %zux%zu matrix", what, m, c);
+    *n = mxGetNumberOfElements(a);
+    if (mxIsDouble(a))
+        return *n ? mxGetPr(a) : NULL;
+    double *d = xmalloc(*n * sizeof *d);
+    for (size_t i = 0; i < *n; i++) {
+        if (mxIsLogical(a)) d[i] = ((const mxLogical *)mxGetData(a))[i];
+        else {
+            switch (mxGetClassID(a)) {
+            case mxSINGLE_CLASS: d[i] = ((const float *)mxGetData(a))[i]; break;
+            case mxINT8_CLASS: d[i] = ((const int8_t *)mxGetData(a))[i]; break;
+            case mxUINT8_CLASS: d[i] = ((const uint8_t *)mxGetData(a))[i]; break;
+            case mxINT16_CLASS: d[i] = ((const int16_t *)mxGetData(a))[i]; break;
+            case mxUINT16_CLASS: d[i] = ((const uint16_t *)mxGetData(a))[i]; break;
+            case mxINT32_CLASS: d[i] = ((const int32_t *)mxGetData(a))[i]; break;
+            case mxUINT32_CLASS: d[i] = ((const uint32_t *)mxGetData(a))[i]; break;
+            case mxINT64_CLASS: d[i] = (double)((const int64_t *)mxGetData(a))[i]; break;
+            case mxUINT64_CLASS: d[i] = (double)((const uint64_t *)mxGetData(a))[i]; break;
+            default: BADARG("%s: unsupported numeric class", what);
+            }
+        }
+    }
+    return d;
+}
+
+/* A key/value vector argument: a D4M list (string), a numeric vector, or a
+ * cell array of strings. */
+static d4m_vec get_vec(const mxArray *a, const char *what)
+{
+    d4m_vec v = { D4M_NUM, 0, NULL, NULL };
+    if (mxIsChar(a)) {
+        d4m_key list = get_bytes(a, what);
+        d4m_key *keys = NULL;
+        size_t n = 0;
+        if (list.len == 0)
+            return d4m_vec_str(NULL, 0);
+        check(d4m_list_split(&keys, &n, list));
+        tmp_push(keys, free_lib);
+        return d4m_vec_str(keys, n);
+    }
+    if (mxIsCell(a)) {
+        size_t n = mxGetNumberOfElements(a);
+        d4m_key *keys = xmalloc(n * sizeof *keys);
+        for (size_t i = 0; i < n; i++) {
+            const mxArray *e = mxGetCell(a, i);
+            if (!e)
+                keys[i] = d4m_key_cstr("");
+            else
+                keys[i] = get_bytes(e, what);
+        }
+        return d4m_vec_str(keys, n);
+    }
+    if (mxIsNumeric(a) || mxIsLogical(a)) {
+        size_t n;
+        const double *d = get_doubles(a, &n, what);
+        return d4m_vec_num(d, n);
+    }
+    BADARG("%s must be a string list, a numeric vector or a cell array of strings", what);
+    return v;
+}
+
+/* A query argument: ':' (NULL), a query string, positions, a logical vector,
+ * a cell array of keys, or the struct made by StartsWith. */
+static d4m_query *get_query(const mxArray *a, const char *what)
+{
+    d4m_query *q = NULL;
+    if (mxIsChar(a)) {
+        d4m_key k = get_bytes(a, what);
+        if (k.len == 1 && k.ptr[0] == ':')
+            return NULL;
+        if (k.len == 0)
+            BADARG("%s: an empty query string (use ':' for everything)", what);
+        check(d4m_query_parse(&q, k));
+    } else if (mxIsStruct(a)) {
+        const mxArray *f = mxGetNumberOfElements(a) == 1 ? mxGetField(a, 0, "StartsWith") : NULL;
+        if (!f)
+            BADARG("%s: a struct query must come from StartsWith(...)", what);
+        d4m_key k = get_bytes(f, what);
+        check(d4m_query_starts_with(&q, k));
+    } else if (mxIsCell(a)) {
+        d4m_vec v = get_vec(a, what);
+        check(d4m_query_keys(&q, v.str, v.n));
+    } else if (mxIsLogical(a)) {
+        size_t n = mxGetNumberOfElements(a), k = 0;
+        const mxLogical *l = mxGetLogicals(a);
+        uint64_t *pos = xmalloc(n * sizeof *pos);
+        for (size_t i = 0; i < n; i++)
+            if (l[i]) pos[k++] = i + 1;
+        check(d4m_query_positions(&q, pos, k));
+    } else if (mxIsNumeric(a)) {
+        size_t n;
+        const double *d = get_doubles(a, &n, what);
+        uint64_t *pos = xmalloc(n * sizeof *pos);
+        for (size_t i = 0; i < n; i++) {
+            if (!(d[i] >= 1 && d[i] <= 9007199254740992.0) || d[i] != floor(d[i]))
+                BADARG("%s: position %.17g is not a positive integer", what, d[i]);
+            pos[i] = (uint64_t)d[i];
+        }
+        check(d4m_query_positions(&q, pos, n));
+    } else {
+        BADARG("%s must be ':', a query string, positions, or StartsWith(...)", what);
+    }
+    return tmp_push(q, free_query);
+}
+
+/* ============================================================ conversions */
+
+/* A D4M list of the keys idx[0..n) of an axis (idx NULL: all keys in order),
+ * each followed by sep. */
+static mxArray *keys_list(const d4m_assoc *a, int dim, const uint64_t *idx, size_t n, char sep)
+{
+    size_t total = 0;
+    for (size_t t = 0; t < n; t++)
+        total += d4m_assoc_key(a, dim, idx ? idx[t] : t).len + 1;
+    mwSize dims[2] = { total ? 1 : 0, total };
+    mxArray *m = mxCreateCharArray(2, dims);
+    if (!total)
+        return m;
+    mxChar *c = mxGetChars(m);
+    size_t w = 0;
+    for (size_t t = 0; t < n; t++) {
+        d4m_key k = d4m_assoc_key(a, dim, idx ? idx[t] : t);
+        if (sizeof(mxChar) == 1) {
+            memcpy((char *)c + w, k.ptr, k.len);
+            w += k.len;
+        } else {
+            for (size_t i = 0; i < k.len; i++) c[w++] = (unsigned char)k.ptr[i];
+        }
+        c[w++] = (mxChar)(unsigned char)sep;
+    }
+    return m;
+}
+
+static mxArray *vals_list(const d4m_assoc *a, const uint64_t *idx, size_t n, char sep)
+{
+    size_t total = 0;
+    for (size_t t = 0; t < n; t++)
+        total += d4m_assoc_val_str(a, idx ? idx[t] : t).len + 1;
+    mwSize dims[2] = { total ? 1 : 0, total };
+    mxArray *m = mxCreateCharArray(2, dims);
+    if (!total)
+        return m;
+    mxChar *c = mxGetChars(m);
+    size_t w = 0;
+    for (size_t t = 0; t < n; t++) {
+        d4m_key k = d4m_assoc_val_str(a, idx ? idx[t] : t);
+        if (sizeof(mxChar) == 1) {
+            memcpy((char *)c + w, k.ptr, k.len);
+            w += k.len;
+        } else {
+            for (size_t i = 0; i < k.len; i++) c[w++] = (unsigned char)k.ptr[i];
+        }
+        c[w++] = (mxChar)(unsigned char)sep;
+    }
+    return m;
+}
+
+/* A separator byte that no key of the lists uses (for save/load). */
+static int pick_sep(const d4m_assoc *a, int want_rows, int want_cols, int want_vals)
+{
+    unsigned char used[256] = { 0 };
+    for (int dim = 1; dim <= 2; dim++) {
+        if ((dim == 1 && !want_rows) || (dim == 2 && !want_cols) ||
+            d4m_assoc_key_kind(a, dim) != D4M_STR)
+            continue;
+        size_t n = d4m_assoc_key_count(a, dim);
+        for (size_t i = 0; i < n; i++) {
+            d4m_key k = d4m_assoc_key(a, dim, i);
+            for (size_t j = 0; j < k.len; j++) used[(unsigned char)k.ptr[j]] = 1;
+        }
+    }
+    if (want_vals && d4m_assoc_val_kind(a) == D4M_STR) {
+        size_t n = d4m_assoc_val_count(a);
+        for (size_t i = 0; i < n; i++) {
+            d4m_key k = d4m_assoc_val_str(a, i);
+            for (size_t j = 0; j < k.len; j++) used[(unsigned char)k.ptr[j]] = 1;
+        }
+    }
+    static const unsigned char pref[] = { '\n', ',', ' ', '\t', ';', '|' };
+    for (size_t i = 0; i < sizeof pref; i++)
+        if (!used[pref[i]]) return pref[i];
+    for (int b = 1; b < 256; b++)
+        if (!used[b]) return b;
+    if (!used[0]) return 0;
+    return -1;
+}
+
+static char get_sep(const mxArray *a, int i)
+{
+    /* The separators argument: a char vector [rowsep colsep valsep]. */
+    if (!a || !mxIsChar(a) || mxGetNumberOfElements(a) < 3)
+        return '\n';
+    const mxChar *c = mxGetChars(a);
+    return (char)(c[i] & 0xff);
+}
+
+/* [r, c, v] = find(A) in column-major order. */
+static void do_find(int nlhs, mxArray *plhs[], const d4m_assoc *a, char rs, char cs, char vs)
+{
+    d4m_triples *t = NULL;
+    check(d4m_assoc_find(&t, a, D4M_ORDER_COL));
+    tmp_push(t, free_triples);
+    size_t n = t->n;
+    for (int k = 0; k < 3 && k < (nlhs ? nlhs : 1); k++) {
+        mxArray *m;
+        if (k < 2) {
+            const uint64_t *ix = k == 0 ? t->row : t->col;
+            int dim = k + 1;
+            if (d4m_assoc_key_kind(a, dim) == D4M_STR) {
+                m = keys_list(a, dim, ix, n, k == 0 ? rs : cs);
+            } else {
+                m = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+                double *d = mxGetPr(m);
+                for (size_t i = 0; i < n; i++) d[i] = (double)ix[i] + 1;
+            }
+        } else if (t->sval) {
+            m = vals_list(a, t->sval, n, vs);
+        } else {
+            m = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+            if (n) memcpy(mxGetPr(m), t->val, n * sizeof(double));
+        }
+        plhs[k] = m;
+    }
+}
+
+/* Adj(A): the sparse matrix (string values: their 1-based indices). */
+static mxArray *do_adj(const d4m_assoc *a)
+{
+    d4m_triples *t = NULL;
+    check(d4m_assoc_find(&t, a, D4M_ORDER_COL));
+    tmp_push(t, free_triples);
+    size_t nr = d4m_assoc_nrows(a), nc = d4m_assoc_ncols(a), n = t->n;
+    mxArray *m = mxCreateSparse(nr, nc, n ? n : 1, mxREAL);
+    double *pr = mxGetPr(m);
+    mwIndex *ir = mxGetIr(m), *jc = mxGetJc(m);
+    size_t k = 0;
+    for (size_t j = 0; j <= nc; j++) jc[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        jc[t->col[i] + 1]++;
+        ir[k] = (mwIndex)t->row[i];
+        pr[k] = t->sval ? (double)t->sval[i] + 1 : t->val[i];
+        k++;
+    }
+    for (size_t j = 0; j < nc; j++) jc[j + 1] += jc[j];
+    return m;
+}
+
+/* putAdj(A, M): A's keys, M's values (same size), without GraphBLAS. */
+static d4m_assoc *do_put_adj(const d4m_assoc *a, const mxArray *M)
+{
+    size_t nr = d4m_assoc_nrows(a), nc = d4m_assoc_ncols(a);
+    if (!(mxIsDouble(M) || mxIsLogical(M)) || mxIsComplex(M) || mxGetNumberOfDimensions(M) > 2)
+        BADARG("putAdj: the matrix must be real double or logical");
+    if (mxGetM(M) != nr || mxGetN(M) != nc)
+        BADARG("putAdj: the matrix is %zux%zu, the Assoc %zux%zu",
+               (size_t)mxGetM(M), (size_t)mxGetN(M), nr, nc);
+    size_t cap = mxIsSparse(M) ? (size_t)mxGetJc(M)[nc] : nr * nc;
+    d4m_key *rk = NULL, *ck = NULL;
+    double *rn = NULL, *cn = NULL;
+    int rstr = d4m_assoc_key_kind(a, 1) == D4M_STR, cstr = d4m_assoc_key_kind(a, 2) == D4M_STR;
+    if (rstr) rk = xmalloc((cap ? cap : 1) * sizeof *rk); else rn = xmalloc((cap ? cap : 1) * sizeof *rn);
+    if (cstr) ck = xmalloc((cap ? cap : 1) * sizeof *ck); else cn = xmalloc((cap ? cap : 1) * sizeof *cn);
+    double *v = xmalloc((cap ? cap : 1) * sizeof *v);
+    size_t n = 0;
+#define PUT(i, j, x) do { if ((x) != 0) { \
+        if (rstr) rk[n] = d4m_assoc_key(a, 1, i); else rn[n] = (double)(i) + 1; \
+        if (cstr) ck[n] = d4m_assoc_key(a, 2, j); else cn[n] = (double)(j) + 1; \
+        v[n++] = (x); } } while (0)
+    if (mxIsSparse(M)) {
+        const mwIndex *ir = mxGetIr(M), *jc = mxGetJc(M);
+        for (size_t j = 0; j < nc; j++)
+            for (mwIndex p = jc[j]; p < jc[j + 1]; p++) {
+                double x = mxIsLogical(M) ? (double)mxGetLogicals(M)[p] : mxGetPr(M)[p];
+                PUT(ir[p], j, x);
+            }
+    } else {
+        for (size_t j = 0; j < nc; j++)
+            for (size_t i = 0; i < nr; i++) {
+                double x = mxIsLogical(M) ? (double)mxGetLogicals(M)[i + j * nr]
+                                          : mxGetPr(M)[i + j * nr];
+                PUT(i, j, x);
+            }
+    }
+#undef PUT
+    d4m_assoc *out = NULL;
+    if (n == 0) {
+        check(d4m_assoc_new_empty(&out));
+        return out;
+    }
+    d4m_vec R = rstr ? d4m_vec_str(rk, n) : d4m_vec_num(rn, n);
+    d4m_vec C = cstr ? d4m_vec_str(ck, n) : d4m_vec_num(cn, n);
+    check(d4m_assoc_build(&out, R, C, d4m_vec_num(v, n), NULL));
+    return out;
+}
+
+/* display(A) through mexPrintf (Octave's own output stream). */
+static void print_text(const char *buf, size_t len)
+{
+    /* mexPrintf formats with %s; print in chunks without NUL. */
+    char chunk[4097];
+    size_t i = 0;
+    while (i < len) {
+        size_t m = len - i < 4096 ? len - i : 4096;
+        memcpy(chunk, buf + i, m);
+        for (size_t k = 0; k < m; k++) if (!chunk[k]) chunk[k] = ' ';
+        chunk[m] = 0;
+        mexPrintf("%s", chunk);
+        i += m;
+    }
+}
+
+static void do_print(const d4m_assoc *a)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        fail("d4m:io", "display: cannot open a memory stream");
+    int rc = d4m_assoc_print(f, a);
+    fclose(f);
+    tmp_push(buf, free_plain);
+    check(rc);
+    print_text(buf, len);
+}
+
+/* ========================================================= user collide */
+
+typedef struct cb_ctx {
+    const mxArray *fn;
+    int failed;
+    char msg[512];
+    pthread_t main;
+} cb_ctx;
+
+static double call_collide(double a, double b, void *vctx)
+{
+    cb_ctx *c = vctx;
+    if (c->failed)
+        return a;
+    if (!pthread_equal(pthread_self(), c->main)) {
+        c->failed = 1;
+        snprintf(c->msg, sizeof c->msg, "collide function called from another thread");
+        return a;
+    }
+    mxArray *in[3], *out[1] = { NULL };
+    in[0] = (mxArray *)c->fn;
+    in[1] = mxCreateDoubleScalar(a);
+    in[2] = mxCreateDoubleScalar(b);
+    mxArray *ex = mexCallMATLABWithTrap(1, out, 3, in, "feval");
+    mxDestroyArray(in[1]);
+    mxDestroyArray(in[2]);
+    if (ex) {
+        c->failed = 1;
+        snprintf(c->msg, sizeof c->msg, "the collide function failed (it must take two numbers and return one)");
+        mxDestroyArray(ex);
+        return a;
+    }
+    double r = a;
+    if (out[0] && mxGetNumberOfElements(out[0]) == 1 && (mxIsNumeric(out[0]) || mxIsLogical(out[0])))
+        r = mxGetScalar(out[0]);
+    else {
+        c->failed = 1;
+        snprintf(c->msg, sizeof c->msg, "the collide function must return a numeric scalar");
+    }
+    if (out[0]) mxDestroyArray(out[0]);
+    return r;
+}
+
+/* ============================================================== commands */
+
+static int dcmp(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void nargs(const char *cmd, int nrhs, int lo, int hi)
+{
+    if (nrhs - 1 < lo || nrhs - 1 > hi)
+        fail("d4m:nargin", "d4m_mex('%s'): expected %d to %d arguments, got %d", cmd, lo, hi,
+             nrhs - 1);
+}
+
+static d4m_collide parse_collide(const mxArray *a)
+{
+    char *s = get_cstr(a, "collide");
+    if (!strcmp(s, "min")) return D4M_COLLIDE_MIN;
+    if (!strcmp(s, "max")) return D4M_COLLIDE_MAX;
+    if (!strcmp(s, "sum") || !strcmp(s, "plus")) return D4M_COLLIDE_SUM;
+    if (!strcmp(s, "first")) return D4M_COLLIDE_FIRST;
+    if (!strcmp(s, "last")) return D4M_COLLIDE_LAST;
+    BADARG("collide must be min, max, sum, first, last or a function handle, not '%s'", s);
+    return D4M_COLLIDE_MIN;
+}
+
+static d4m_combiner parse_combiner(const mxArray *a)
+{
+    char *s = get_cstr(a, "combiner");
+    if (!strcmp(s, "sum") || !strcmp(s, "plus")) return D4M_COMBINE_SUM;
+    if (!strcmp(s, "min")) return D4M_COMBINE_MIN;
+    if (!strcmp(s, "max")) return D4M_COMBINE_MAX;
+    if (!strcmp(s, "none")) return D4M_COMBINE_NONE;
+    BADARG("combiner must be sum, min or max, not '%s'", s);
+    return D4M_COMBINE_NONE;
+}
+
+static int get_dim(const mxArray *a, const char *what)
+{
+    double d = get_scalar(a, what);
+    if (d != 1 && d != 2)
+        BADARG("%s must be 1 or 2", what);
+    return (int)d;
+}
+
+typedef int (*binop_fn)(d4m_assoc **, const d4m_assoc *, const d4m_assoc *);
+typedef int (*unop_fn)(d4m_assoc **, const d4m_assoc *);
+
+static const struct { const char *name; binop_fn fn; } binops[] = {
+    { "plus", d4m_assoc_plus }, { "minus", d4m_assoc_minus }, { "and", d4m_assoc_and },
+    { "or", d4m_assoc_or }, { "times", d4m_assoc_times }, { "divide", d4m_assoc_divide },
+    { "mtimes", d4m_assoc_mtimes }, { "catkeymul", d4m_assoc_catkeymul },
+    { "catvalmul", d4m_assoc_catvalmul }, { "mask", d4m_assoc_mask },
+};
+static const struct { const char *name; unop_fn fn; } unops[] = {
+    { "transpose", d4m_assoc_transpose }, { "sqin", d4m_assoc_sqin }, { "sqout", d4m_assoc_sqout },
+    { "logical", d4m_assoc_logical }, { "double", d4m_assoc_double }, { "abs0", d4m_assoc_abs0 },
+    { "num2str", d4m_assoc_num2str }, { "str2num", d4m_assoc_str2num },
+    { "nodiag", d4m_assoc_nodiag }, { "diag", d4m_assoc_diag }, { "dup", d4m_assoc_dup },
+};
+
+static int cmp_op(const char *s)
+{
+    if (!strcmp(s, "eq")) return D4M_EQ;
+    if (!strcmp(s, "ne")) return D4M_NE;
+    if (!strcmp(s, "lt")) return D4M_LT;
+    if (!strcmp(s, "gt")) return D4M_GT;
+    if (!strcmp(s, "le")) return D4M_LE;
+    if (!strcmp(s, "ge")) return D4M_GE;
+    BADARG("comparison must be eq, ne, lt, gt, le or ge");
+    return 0;
+}
+
+static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[])
+{
+    d4m_assoc *r = NULL;
+
+    /* ---------------------------------------------------------- handles */
+    if (!strcmp(cmd, "free")) {
+        nargs(cmd, nrhs, 1, 1);
+        int64_t i = id_slot(prhs[1]);
+        if (i >= 0)                      /* unknown ids: nothing to do */
+            close_slot((uint32_t)i);
+        return;
+    }
+    if (!strcmp(cmd, "nlive")) {
+        nargs(cmd, nrhs, 0, 0);
+        plhs[0] = mxCreateDoubleScalar((double)nlive);
+        return;
+    }
+    if (!strcmp(cmd, "isvalid")) {
+        nargs(cmd, nrhs, 1, 1);
+        plhs[0] = mxCreateLogicalScalar(id_slot(prhs[1]) >= 0);
+        return;
+    }
+    if (!strcmp(cmd, "version")) {
+        plhs[0] = mxCreateString(d4m_version());
+        return;
+    }
+
+    /* ------------------------------------------------------------ build */
+    if (!strcmp(cmd, "build")) {
+        nargs(cmd, nrhs, 3, 4);
+        d4m_vec R = get_vec(prhs[1], "row"), C = get_vec(prhs[2], "col"),
+                V = get_vec(prhs[3], "val");
+        d4m_build_options o = D4M_BUILD_OPTIONS_INIT;
+        cb_ctx cb;
+        memset(&cb, 0, sizeof cb);
+        if (nrhs > 4) {
+            if (mxIsClass(prhs[4], "function_handle")) {
+                o.collide = D4M_COLLIDE_CALLBACK;
+                cb.fn = prhs[4];
+                cb.main = pthread_self();
+                o.fn = call_collide;
+                o.ctx = &cb;
+            } else {
+                o.collide = parse_collide(prhs[4]);
+            }
+        }
+        /* D4M: any empty list gives the empty Assoc. */
+        if (R.n == 0 || C.n == 0 || V.n == 0) {
+            check(d4m_assoc_new_empty(&r));
+        } else {
+            int rc = d4m_assoc_build(&r, R, C, V, &o);
+            if (cb.failed) {
+                d4m_assoc_free(r);
+                fail("d4m:callback", "%s", cb.msg);
+            }
+            check(rc);
+        }
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "empty")) {
+        check(d4m_assoc_new_empty(&r));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+
+    /* -------------------------------------------------------- accessors */
+    if (!strcmp(cmd, "info")) {          /* [nnz nrows ncols rowkind colkind valkind] */
+        nargs(cmd, nrhs, 1, 1);
+        const d4m_assoc *a = ASSOC(1);
+        plhs[0] = mxCreateDoubleMatrix(1, 6, mxREAL);
+        double *d = mxGetPr(plhs[0]);
+        d[0] = (double)d4m_assoc_nnz(a);
+        d[1] = (double)d4m_assoc_nrows(a);
+        d[2] = (double)d4m_assoc_ncols(a);
+        d[3] = d4m_assoc_key_kind(a, 1) == D4M_STR;
+        d[4] = d4m_assoc_key_kind(a, 2) == D4M_STR;
+        d[5] = d4m_assoc_val_kind(a) == D4M_STR;
+        return;
+    }
+    if (!strcmp(cmd, "nnz")) {
+        nargs(cmd, nrhs, 1, 1);
+        plhs[0] = mxCreateDoubleScalar((double)d4m_assoc_nnz(ASSOC(1)));
+        return;
+    }
+    if (!strcmp(cmd, "keys")) {          /* keys(id, dim, sep) */
+        nargs(cmd, nrhs, 3, 3);
+        const d4m_assoc *a = ASSOC(1);
+        int dim = get_dim(prhs[2], "dim");
+        char sep = (char)get_scalar(prhs[3], "sep");
+        size_t n = d4m_assoc_key_count(a, dim);
+        if (d4m_assoc_key_kind(a, dim) == D4M_STR) {
+            plhs[0] = keys_list(a, dim, NULL, n, sep);
+        } else {
+            plhs[0] = mxCreateUninitNumericMatrix(1, n, mxDOUBLE_CLASS, mxREAL);
+            double *d = mxGetPr(plhs[0]);
+            for (size_t i = 0; i < n; i++) d[i] = (double)i + 1;
+        }
+        return;
+    }
+    if (!strcmp(cmd, "vals")) {          /* vals(id, sep): unique values */
+        nargs(cmd, nrhs, 2, 2);
+        const d4m_assoc *a = ASSOC(1);
+        char sep = (char)get_scalar(prhs[2], "sep");
+        if (d4m_assoc_val_kind(a) == D4M_STR) {
+            plhs[0] = vals_list(a, NULL, d4m_assoc_val_count(a), sep);
+        } else {
+            d4m_triples *t = NULL;
+            check(d4m_assoc_find(&t, a, D4M_ORDER_COL));
+            tmp_push(t, free_triples);
+            double *v = xmalloc((t->n ? t->n : 1) * sizeof *v);
+            if (t->n) memcpy(v, t->val, t->n * sizeof *v);
+            size_t n = t->n, k = 0;
+            qsort(v, n, sizeof *v, dcmp);
+            for (size_t i = 0; i < n; i++)
+                if (k == 0 || v[k - 1] != v[i]) v[k++] = v[i];
+            plhs[0] = mxCreateUninitNumericMatrix(k, 1, mxDOUBLE_CLASS, mxREAL);
+            if (k) memcpy(mxGetPr(plhs[0]), v, k * sizeof *v);
+        }
+        return;
+    }
+    if (!strcmp(cmd, "find")) {          /* find(id, seps) */
+        nargs(cmd, nrhs, 1, 2);
+        const d4m_assoc *a = ASSOC(1);
+        const mxArray *s = nrhs > 2 ? prhs[2] : NULL;
+        do_find(nlhs, plhs, a, get_sep(s, 0), get_sep(s, 1), get_sep(s, 2));
+        return;
+    }
+    if (!strcmp(cmd, "triples")) {       /* for saveobj: [r c v sep] with a safe sep */
+        nargs(cmd, nrhs, 1, 1);
+        const d4m_assoc *a = ASSOC(1);
+        int sep = pick_sep(a, 1, 1, 1);
+        if (sep < 0)
+            fail("d4m:key", "save: the keys use all 256 byte values; no separator is free");
+        mxArray *out[3];
+        do_find(3, out, a, (char)sep, (char)sep, (char)sep);
+        for (int k = 0; k < 3 && k < nlhs; k++) plhs[k] = out[k];
+        for (int k = nlhs; k < 3; k++) mxDestroyArray(out[k]);
+        if (nlhs > 3) { char c = (char)sep; plhs[3] = str_out(&c, 1); }
+        return;
+    }
+    if (!strcmp(cmd, "adj")) {
+        nargs(cmd, nrhs, 1, 1);
+        plhs[0] = do_adj(ASSOC(1));
+        return;
+    }
+    if (!strcmp(cmd, "get")) {           /* get(id, rq, cq) */
+        nargs(cmd, nrhs, 3, 3);
+        const d4m_assoc *a = ASSOC(1);
+        d4m_query *rq = get_query(prhs[2], "row query");
+        d4m_query *cq = get_query(prhs[3], "column query");
+        check(d4m_assoc_get(&r, a, rq, cq));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "select")) {        /* 1-based indices of the keys a query selects */
+        nargs(cmd, nrhs, 3, 3);
+        const d4m_assoc *a = ASSOC(1);
+        d4m_query *q = get_query(prhs[2], "query");
+        int dim = get_dim(prhs[3], "dim");
+        size_t n = d4m_assoc_key_count(a, dim);
+        if (!q) {
+            plhs[0] = mxCreateUninitNumericMatrix(1, n, mxDOUBLE_CLASS, mxREAL);
+            for (size_t i = 0; i < n; i++) mxGetPr(plhs[0])[i] = (double)i + 1;
+            return;
+        }
+        uint64_t *idx = NULL;
+        check(d4m_query_select(&idx, &n, q, a, dim));
+        tmp_push(idx, free_lib);
+        plhs[0] = mxCreateUninitNumericMatrix(1, n, mxDOUBLE_CLASS, mxREAL);
+        for (size_t i = 0; i < n; i++) mxGetPr(plhs[0])[i] = (double)idx[i] + 1;
+        return;
+    }
+    if (!strcmp(cmd, "print")) {
+        nargs(cmd, nrhs, 1, 1);
+        do_print(ASSOC(1));
+        return;
+    }
+    if (!strcmp(cmd, "equal")) {
+        nargs(cmd, nrhs, 2, 2);
+        plhs[0] = mxCreateLogicalScalar(d4m_assoc_equal(ASSOC(1), ASSOC(2)) == 1);
+        return;
+    }
+
+    /* ------------------------------------------------------- operations */
+    for (size_t i = 0; i < sizeof binops / sizeof *binops; i++)
+        if (!strcmp(cmd, binops[i].name)) {
+            nargs(cmd, nrhs, 2, 2);
+            check(binops[i].fn(&r, ASSOC(1), ASSOC(2)));
+            plhs[0] = assoc_out(r);
+            return;
+        }
+    for (size_t i = 0; i < sizeof unops / sizeof *unops; i++)
+        if (!strcmp(cmd, unops[i].name)) {
+            nargs(cmd, nrhs, 1, 1);
+            check(unops[i].fn(&r, ASSOC(1)));
+            plhs[0] = assoc_out(r);
+            return;
+        }
+    if (!strcmp(cmd, "scale") || !strcmp(cmd, "divs")) {
+        nargs(cmd, nrhs, 2, 2);
+        const d4m_assoc *a = ASSOC(1);
+        double x = get_scalar(prhs[2], "scalar");
+        check(cmd[0] == 's' ? d4m_assoc_scale(&r, a, x) : d4m_assoc_divide_scalar(&r, a, x));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "cmp")) {           /* cmp(id, op, x) */
+        nargs(cmd, nrhs, 3, 3);
+        const d4m_assoc *a = ASSOC(1);
+        int op = cmp_op(get_cstr(prhs[2], "op"));
+        if (mxIsChar(prhs[3])) {
+            d4m_key k = get_bytes(prhs[3], "comparison string");
+            /* D4M compares with a one-item list 'abc ': drop its separator. */
+            check(d4m_assoc_cmp_str(&r, a, op, k));
+        } else {
+            check(d4m_assoc_cmp_num(&r, a, op, get_scalar(prhs[3], "comparison value")));
+        }
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "sum") || !strcmp(cmd, "max") || !strcmp(cmd, "min")) {
+        nargs(cmd, nrhs, 2, 2);
+        const d4m_assoc *a = ASSOC(1);
+        int dim = get_dim(prhs[2], "dim");
+        check(cmd[1] == 'u' ? d4m_assoc_sum(&r, a, dim)
+              : cmd[1] == 'a' ? d4m_assoc_max(&r, a, dim) : d4m_assoc_min(&r, a, dim));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "putkeys")) {       /* putkeys(id, dim, keys) */
+        nargs(cmd, nrhs, 3, 3);
+        const d4m_assoc *a = ASSOC(1);
+        int dim = get_dim(prhs[2], "dim");
+        check(d4m_assoc_put_keys(&r, a, dim, get_vec(prhs[3], "keys")));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "putval")) {
+        nargs(cmd, nrhs, 2, 2);
+        const d4m_assoc *a = ASSOC(1);
+        check(d4m_assoc_put_val(&r, a, get_vec(prhs[2], "values")));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "putadj")) {
+        nargs(cmd, nrhs, 2, 2);
+        r = do_put_adj(ASSOC(1), prhs[2]);
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "nokeys")) {        /* noRow / noCol */
+        nargs(cmd, nrhs, 2, 2);
+        const d4m_assoc *a = ASSOC(1);
+        check(d4m_assoc_no_keys(&r, a, get_dim(prhs[2], "dim")));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+
+    /* -------------------------------------------------------------- text */
+    if (!strcmp(cmd, "readcsv") || !strcmp(cmd, "readtsv")) {  /* (path, sep, strvals) */
+        nargs(cmd, nrhs, 1, 3);
+        char *path = get_cstr(prhs[1], "file name");
+        d4m_text_options o = D4M_TEXT_OPTIONS_INIT;
+        if (nrhs > 2 && mxGetNumberOfElements(prhs[2]) > 0) {
+            d4m_key s = get_bytes(prhs[2], "separator");
+            if (s.len != 1) BADARG("the CSV separator must be one character");
+            o.sep = s.ptr[0];
+        }
+        if (nrhs > 3 && get_scalar(prhs[3], "string values flag") != 0)
+            o.flags |= D4M_TEXT_STRING_VALUES;
+        check(cmd[4] == 'c' ? d4m_assoc_read_csv(&r, path, &o) : d4m_assoc_read_tsv(&r, path, &o));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "writecsv") || !strcmp(cmd, "writetsv")) { /* (id, path, sep) */
+        nargs(cmd, nrhs, 2, 3);
+        const d4m_assoc *a = ASSOC(1);
+        char *path = get_cstr(prhs[2], "file name");
+        d4m_text_options o = D4M_TEXT_OPTIONS_INIT;
+        if (nrhs > 3 && mxGetNumberOfElements(prhs[3]) > 0) {
+            d4m_key s = get_bytes(prhs[3], "separator");
+            if (s.len != 1) BADARG("the CSV separator must be one character");
+            o.sep = s.ptr[0];
+        }
+        FILE *f = fopen(path, "wb");
+        if (!f)
+            fail("d4m:io", "cannot open '%s' for writing", path);
+        tmp_push(f, free_file);
+        int rc = cmd[5] == 'c' ? d4m_assoc_write_csv(f, a, &o) : d4m_assoc_write_tsv(f, a, &o);
+        tmp_keep(f);
+        if (fclose(f) != 0 && rc >= 0)
+            fail("d4m:io", "writing '%s' failed", path);
+        check(rc);
+        return;
+    }
+
+    /* ---------------------------------------------------------- database */
+    if (!strcmp(cmd, "db_open")) {       /* db_open(path, readonly) */
+        nargs(cmd, nrhs, 1, 2);
+        char *path = get_cstr(prhs[1], "database directory");
+        unsigned flags = D4M_DB_CREATE;
+        if (nrhs > 2 && get_scalar(prhs[2], "readonly") != 0)
+            flags = D4M_DB_READONLY;
+        d4m_db *db = NULL;
+        check(d4m_db_open(&db, path, flags));
+        tmp_push(db, (cleanup_fn)d4m_db_close);
+        plhs[0] = id_out(new_slot(db, K_DB, -1, NULL));
+        return;
+    }
+    if (!strcmp(cmd, "db_ls")) {         /* db_ls(db, sep) -> list */
+        nargs(cmd, nrhs, 1, 2);
+        d4m_db *db = get_obj(prhs[1], K_DB, "ls");
+        char sep = nrhs > 2 ? (char)get_scalar(prhs[2], "sep") : ' ';
+        char **names = NULL;
+        size_t n = 0;
+        check(d4m_db_list(&names, &n, db));
+        tmp_push(names, free_lib);
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++) total += strlen(names[i]) + 1;
+        char *buf = xmalloc(total + 1);
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(names[i]);
+            memcpy(buf + w, names[i], l);
+            w += l;
+            buf[w++] = sep;
+        }
+        plhs[0] = str_out(buf, w);
+        return;
+    }
+    if (!strcmp(cmd, "table_open")) {    /* table_open(db, name, pair, create) */
+        nargs(cmd, nrhs, 2, 3);
+        int64_t dbi = id_slot(prhs[1]);
+        d4m_db *db = get_obj(prhs[1], K_DB, "DBtable");
+        char *name = get_cstr(prhs[2], "table name");
+        int pair = nrhs > 3 && get_scalar(prhs[3], "pair") != 0;
+        d4m_table *t = NULL;
+        int rc = d4m_table_open(&t, db, name);
+        if (rc == D4M_ENOTFOUND) {
+            d4m_table_options o = D4M_TABLE_OPTIONS_INIT;
+            o.pair = pair;
+            check(d4m_table_create(db, name, &o));
+            rc = d4m_table_open(&t, db, name);
+        }
+        check(rc);
+        tmp_push(t, (cleanup_fn)d4m_table_close);
+        if (pair) {
+            d4m_table_info info;
+            check(d4m_table_info_get(&info, t));
+            if (!info.has_pair)
+                BADARG("table '%s' exists without a transpose table; it cannot be opened as a pair",
+                       name);
+        }
+        plhs[0] = id_out(new_slot(t, K_TABLE, (int32_t)dbi, name));
+        return;
+    }
+    if (!strcmp(cmd, "table_info")) {    /* [has_pair has_degree combiner ncolcombiners] */
+        nargs(cmd, nrhs, 1, 1);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, cmd);
+        d4m_table_info info;
+        check(d4m_table_info_get(&info, t));
+        plhs[0] = mxCreateDoubleMatrix(1, 4, mxREAL);
+        double *d = mxGetPr(plhs[0]);
+        d[0] = info.has_pair; d[1] = info.has_degree; d[2] = info.combiner;
+        d[3] = (double)info.col_combiners;
+        return;
+    }
+    if (!strcmp(cmd, "table_put")) {     /* table_put(t, assoc, bulk) */
+        nargs(cmd, nrhs, 2, 3);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, "put");
+        const d4m_assoc *a = ASSOC(2);
+        unsigned fl = nrhs > 3 && get_scalar(prhs[3], "bulk") != 0 ? D4M_PUT_BULK : 0;
+        check(d4m_table_put(t, a, fl));
+        return;
+    }
+    if (!strcmp(cmd, "table_put_triples")) { /* (t, r, c, v) */
+        nargs(cmd, nrhs, 4, 4);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, "putTriple");
+        d4m_vec R = get_vec(prhs[2], "row"), C = get_vec(prhs[3], "col"),
+                V = get_vec(prhs[4], "val");
+        if (R.n == 0 || C.n == 0 || V.n == 0)
+            return;
+        check(d4m_table_put_triples(t, R, C, V, 0));
+        return;
+    }
+    if (!strcmp(cmd, "table_get")) {     /* (t, rq, cq) */
+        nargs(cmd, nrhs, 3, 3);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, "DBtable query");
+        d4m_query *rq = get_query(prhs[2], "row query");
+        d4m_query *cq = get_query(prhs[3], "column query");
+        check(d4m_table_get(&r, t, rq, cq));
+        plhs[0] = assoc_out(r);
+        return;
+    }
+    if (!strcmp(cmd, "table_nnz")) {
+        nargs(cmd, nrhs, 1, 1);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, "nnz");
+        uint64_t n = 0;
+        check(d4m_table_nnz(&n, t));
+        plhs[0] = mxCreateDoubleScalar((double)n);
+        return;
+    }
+    if (!strcmp(cmd, "table_combiner")) { /* (t, prefixes, combiner) */
+        nargs(cmd, nrhs, 3, 3);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, "addColCombiner");
+        d4m_vec P = get_vec(prhs[2], "column prefixes");
+        if (P.kind != D4M_STR)
+            BADARG("addColCombiner: the column prefixes must be a string list");
+        d4m_combiner c = parse_combiner(prhs[3]);
+        for (size_t i = 0; i < P.n; i++)
+            check(d4m_table_add_col_combiner(t, P.str[i], c));
+        return;
+    }
+    if (!strcmp(cmd, "table_drop")) {    /* (t): deleteForce */
+        nargs(cmd, nrhs, 1, 1);
+        int64_t ti = id_slot(prhs[1]);
+        get_obj(prhs[1], K_TABLE, "deleteForce");
+        int32_t dbi = slots[ti].parent;
+        d4m_db *db = slots[dbi].p;
+        char *name = xmalloc(strlen(slots[ti].name) + 1);
+        strcpy(name, slots[ti].name);
+        /* Close every open handle of this table (and its iterators): they
+         * would otherwise write into a table that no longer exists. */
+        for (uint32_t i = 0; i < nslots; i++)
+            if (slots[i].kind == K_ITER && slots[i].parent >= 0 &&
+                slots[slots[i].parent].parent == dbi && slots[slots[i].parent].name &&
+                !strcmp(slots[slots[i].parent].name, name)) {
+                d4m_table_iter_free(slots[i].p);
+                slots[i].p = NULL;       /* id refused from now on; slot freed by Octave */
+            }
+        for (uint32_t i = 0; i < nslots; i++)
+            if (slots[i].kind == K_TABLE && slots[i].parent == dbi && slots[i].p &&
+                slots[i].name && !strcmp(slots[i].name, name)) {
+                d4m_table_close(slots[i].p);
+                slots[i].p = NULL;
+            }
+        check(d4m_table_drop(db, name));
+        return;
+    }
+    if (!strcmp(cmd, "iter_new")) {      /* (t, rq, cq, chunk) */
+        nargs(cmd, nrhs, 4, 4);
+        int64_t ti = id_slot(prhs[1]);
+        d4m_table *t = get_obj(prhs[1], K_TABLE, "Iterator");
+        d4m_query *rq = get_query(prhs[2], "row query");
+        d4m_query *cq = get_query(prhs[3], "column query");
+        double ch = get_scalar(prhs[4], "chunk size");
+        if (!(ch >= 1 && ch <= 1e15) || ch != floor(ch))
+            BADARG("Iterator: the number of elements must be a positive integer");
+        d4m_table_iter *it = NULL;
+        check(d4m_table_iter_new(&it, t, rq, cq, (size_t)ch));
+        tmp_push(it, (cleanup_fn)d4m_table_iter_free);
+        plhs[0] = id_out(new_slot(it, K_ITER, (int32_t)ti, NULL));
+        return;
+    }
+    if (!strcmp(cmd, "iter_next")) {
+        nargs(cmd, nrhs, 1, 1);
+        d4m_table_iter *it = get_obj(prhs[1], K_ITER, "Iterator");
+        int rc = d4m_table_iter_next(&r, it);
+        check(rc);
+        if (!r)
+            check(d4m_assoc_new_empty(&r));
+        plhs[0] = assoc_out(r);
+        if (nlhs > 1) plhs[1] = mxCreateLogicalScalar(rc == D4M_ITER_DONE);
+        return;
+    }
+
+    fail("d4m:badArg", "d4m_mex: unknown command '%s'", cmd);
+}
+
+void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[])
+{
+    char cmd[32];
+    ensure_init();
+    tmp_run();   /* anything left by a call that an mx allocation failure cut short */
+    if (nrhs < 1 || !mxIsChar(prhs[0]) || mxGetNumberOfElements(prhs[0]) >= sizeof cmd)
+        mexErrMsgIdAndTxt("d4m:nargin", "usage: d4m_mex(command, args...)");
+    if (mxGetString(prhs[0], cmd, sizeof cmd) != 0)
+        mexErrMsgIdAndTxt("d4m:badArg", "d4m_mex: bad command");
+    if (nlhs > 4)
+        mexErrMsgIdAndTxt("d4m:nargout", "d4m_mex('%s'): too many outputs", cmd);
+    dispatch(cmd, nlhs, plhs, nrhs, prhs);
+    tmp_run();
+}
