@@ -66,7 +66,7 @@ static uint64_t sst_bytes(const char *dir)
 
 /* ---------------------------------------------------------------- db_open */
 
-Test(db_open, create_then_reopen_keeps_tables)
+Test(db_open, create_then_reopen_keeps_tables, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     CHECK_OK(d4m_table_create(t.db, "Tedge", NULL));
@@ -78,7 +78,7 @@ Test(db_open, create_then_reopen_keeps_tables)
     tmpdb_free(&t);
 }
 
-Test(db_open, missing_database)
+Test(db_open, missing_database, .fini = tmpdb_fini)
 {
     char dir[64];
     tmpdir_new(dir);
@@ -94,7 +94,7 @@ Test(db_open, missing_database)
     rm_tree(dir);
 }
 
-Test(db_open, create_makes_the_directory)
+Test(db_open, create_makes_the_directory, .fini = tmpdb_fini)
 {
     char dir[64], sub[128];
     tmpdir_new(dir);
@@ -109,7 +109,7 @@ Test(db_open, create_makes_the_directory)
     rm_tree(dir);
 }
 
-Test(db_open, bad_arguments)
+Test(db_open, bad_arguments, .fini = tmpdb_fini)
 {
     char dir[64];
     tmpdir_new(dir);
@@ -131,7 +131,7 @@ Test(db_open, bad_arguments)
     rm_tree(dir);
 }
 
-Test(db_open, second_writer_is_busy)
+Test(db_open, second_writer_is_busy, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_db *other = (d4m_db *)0x1;
@@ -140,7 +140,7 @@ Test(db_open, second_writer_is_busy)
     tmpdb_free(&t);
 }
 
-Test(db_open, read_only_reads_while_a_writer_has_it)
+Test(db_open, read_only_reads_while_a_writer_has_it, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_table *w = table_new(t.db, "T", D4M_STR, 0, 0, 1, D4M_COMBINE_NONE);
@@ -162,7 +162,7 @@ Test(db_open, read_only_reads_while_a_writer_has_it)
     tmpdb_free(&t);
 }
 
-Test(db_open, read_only_refuses_writes)
+Test(db_open, read_only_refuses_writes, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_table *w = table_new(t.db, "T", D4M_STR, 1, 1, 2, D4M_COMBINE_NONE);
@@ -200,7 +200,7 @@ Test(db_open, read_only_refuses_writes)
 
 /* -------------------------------------------------------------- db_tables */
 
-Test(db_tables, list_is_sorted)
+Test(db_tables, list_is_sorted, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     ASSERT_NAMES(t.db, "");
@@ -217,7 +217,7 @@ Test(db_tables, list_is_sorted)
     tmpdb_free(&t);
 }
 
-Test(db_tables, pair_and_degree_come_together)
+Test(db_tables, pair_and_degree_come_together, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_table_options o = D4M_TABLE_OPTIONS_INIT;
@@ -253,7 +253,7 @@ Test(db_tables, pair_and_degree_come_together)
     tmpdb_free(&t);
 }
 
-Test(db_tables, exists_and_not_found)
+Test(db_tables, exists_and_not_found, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     CHECK_OK(d4m_table_create(t.db, "T", NULL));
@@ -278,7 +278,7 @@ Test(db_tables, exists_and_not_found)
     tmpdb_free(&t);
 }
 
-Test(db_tables, bad_options_and_names)
+Test(db_tables, bad_options_and_names, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_table_options o = D4M_TABLE_OPTIONS_INIT;
@@ -309,7 +309,7 @@ Test(db_tables, bad_options_and_names)
     tmpdb_free(&t);
 }
 
-Test(db_tables, info_reports_options)
+Test(db_tables, info_reports_options, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_table *a = table_new(t.db, "A", D4M_NUM, 0, 0, 7, D4M_COMBINE_MAX);
@@ -334,7 +334,7 @@ Test(db_tables, info_reports_options)
     tmpdb_free(&t);
 }
 
-Test(db_tables, drop_gives_space_back)
+Test(db_tables, drop_gives_space_back, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
     d4m_table *tb = table_new(t.db, "Big", D4M_STR, 1, 1, 2, D4M_COMBINE_NONE);

@@ -3,13 +3,13 @@
  *
  * tmpdb_new() makes /tmp/d4m-test-XXXXXX (mkdtemp) and opens a database in it
  * with D4M_DB_CREATE; tmpdb_free() closes it and removes the directory tree.
- * nftw() needs _GNU_SOURCE (or _XOPEN_SOURCE) defined before any include.
  */
 #ifndef D4M_TEST_DB_UTIL_H
 #define D4M_TEST_DB_UTIL_H
 
 
-#include <ftw.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +22,66 @@ typedef struct tmpdb {
     d4m_db *db;
 } tmpdb;
 
-static inline int tmpdb_rm_(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st; (void)flag; (void)f;
-    return remove(p);
-}
-
-/* Remove a directory tree. */
+/* Remove a directory tree (no symlinks are followed). */
 static inline void rm_tree(const char *dir)
 {
-    nftw(dir, tmpdb_rm_, 16, FTW_DEPTH | FTW_PHYS);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            size_t n = strlen(dir) + strlen(e->d_name) + 2;
+            char *p = malloc(n);
+            if (!p)
+                continue;
+            snprintf(p, n, "%s/%s", dir, e->d_name);
+            struct stat st;
+            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                rm_tree(p);
+            else
+                unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* Directories made by this test process, removed again by tmpdb_fini (a
+ * Criterion .fini, run even when a failed assertion ended the test early)
+ * and at exit, so that no test leaves one behind. */
+static char tmpdb_made_[8][64];
+
+static inline void tmpdb_atexit_(void)
+{
+    for (int i = 0; i < 8; i++)
+        if (tmpdb_made_[i][0])
+            rm_tree(tmpdb_made_[i]);
+}
+
+static inline void tmpdb_fini(void)
+{
+    tmpdb_atexit_();
+    memset(tmpdb_made_, 0, sizeof tmpdb_made_);
 }
 
 /* A new empty directory (no database in it yet). */
 static inline void tmpdir_new(char dir[64])
 {
+    static int registered;
     snprintf(dir, 64, "/tmp/d4m-test-XXXXXX");
     cr_assert_not_null(mkdtemp(dir), "mkdtemp failed");
+    if (!registered) {
+        registered = 1;
+        atexit(tmpdb_atexit_);
+    }
+    for (int i = 0; i < 8; i++) {
+        if (!tmpdb_made_[i][0]) {
+            memcpy(tmpdb_made_[i], dir, 64);
+            break;
+        }
+    }
 }
 
 static inline tmpdb tmpdb_new(void)
