@@ -716,9 +716,36 @@ int d4m_table_set_shards(d4m_table *t, unsigned shards)
             m->nsplits = 0;
             rc = d4m__initial_splits(m, rows.n && rows.n < shards ? (unsigned)rows.n : shards);
         } else {
+            /* d4m__splits_from_load replaces m->nsplits split points: give
+             * it an array of the new count, and keep the old one aside. */
+            d4m_buf *old = m->splits;
+            uint32_t nold = m->nsplits;
+            m->splits = d4m__calloc(shards - 1, sizeof *m->splits);
             m->nsplits = shards - 1;
-            int r = d4m__splits_from_load(m, &rows, cnt, total);
-            rc = r < 0 ? r : 0;
+            int r = m->splits ? d4m__splits_from_load(m, &rows, cnt, total) : D4M_ENOMEM;
+            if (r == 0) {
+                /* Entry quantiles collide (skewed rows): cut at every
+                 * (rows.n / shards)-th row key instead; rows.n >= shards
+                 * makes these distinct. */
+                for (uint32_t i = 0; i < shards - 1 && !r; i++) {
+                    uint64_t k = (uint64_t)(i + 1) * rows.n / shards;
+                    d4m_key key = d4m__enc_at(&rows, k);
+                    m->splits[i].len = 0;
+                    r = d4m__buf_put(&m->splits[i], key.ptr, key.len);
+                }
+            }
+            if (r < 0) {
+                for (uint32_t i = 0; m->splits && i < m->nsplits; i++)
+                    d4m__buf_free(&m->splits[i]);
+                free(m->splits);
+                m->splits = old;
+                m->nsplits = nold;
+                rc = r;
+            } else {
+                for (uint32_t i = 0; i < nold; i++)
+                    d4m__buf_free(&old[i]);
+                free(old);
+            }
         }
         if (!rc)
             rc = d4m__meta_store(t->db, m);
