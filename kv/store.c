@@ -260,6 +260,16 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
         if (rc == D4M_EBUSY)
             d4m__error(D4M_EBUSY, "%s is in use by another process (open it read-only to "
                        "read while it writes)", path);
+        /* A database is there (it has a CURRENT file) but a file it names
+         * (its MANIFEST) is missing: damaged, not absent. */
+        char cur[4096];
+        snprintf(cur, sizeof cur, "%s/CURRENT", path);
+        if (rc == D4M_ENOTFOUND && access(cur, F_OK) == 0) {
+            char was[1024];
+            snprintf(was, sizeof was, "%s", d4m_error_message());
+            rc = d4m__error(D4M_ECORRUPT, "the database is damaged, a file it names is "
+                            "missing: %s", was);
+        }
         kv->db = NULL;
         d4m_kv__close(kv);
         return rc;
