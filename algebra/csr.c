@@ -43,10 +43,71 @@ static void scatter(uint64_t *cnt, uint64_t nb, const uint64_t *key, size_t n,
     }
 }
 
+/* Triples already in (row, col) order (generated or streamed data often
+ * are): the CSR arrays in one pass, duplicates folded in input order. */
+/* Sums can overflow and callbacks return anything: no Inf or NaN gets in
+ * (inputs were checked). */
+static int check_finite(const d4m_csr *c, d4m_collide how)
+{
+    if (how != D4M_COLLIDE_CALLBACK && how != D4M_COLLIDE_SUM)
+        return 0;
+    for (uint64_t t = 0; t < c->p[c->nvec]; t++)
+        if (!isfinite(c->x[t]))
+            return d4m__error(D4M_EVALUE, "%s of colliding values is %g",
+                              how == D4M_COLLIDE_SUM ? "the sum" : "the callback's result",
+                              c->x[t]);
+    return 0;
+}
+
+static bool sorted_input(const uint64_t *I, const uint64_t *J, size_t n)
+{
+    for (size_t t = 1; t < n; t++)
+        if (I[t] < I[t - 1] || (I[t] == I[t - 1] && J[t] < J[t - 1]))
+            return false;
+    return true;
+}
+
+static int from_sorted_triples(d4m_csr *c, uint64_t nrows, uint64_t ncols, const uint64_t *I,
+                               const uint64_t *J, const double *X, size_t n, d4m_collide how,
+                               d4m_collide_fn fn, void *ctx)
+{
+    uint64_t nvec = 0;
+    for (size_t t = 0; t < n; t++)
+        nvec += t == 0 || I[t] != I[t - 1];
+    D4M_TRY(d4m__csr_new(c, nrows, ncols, nvec, n));
+    uint64_t w = 0, v = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (t > 0 && I[t] == I[t - 1] && J[t] == J[t - 1]) {
+            c->x[w - 1] = combine(how, c->x[w - 1], X[t], fn, ctx);
+            continue;
+        }
+        if (t == 0 || I[t] != I[t - 1]) {
+            if (v)
+                c->p[v] = w;
+            c->h[v++] = I[t];
+        }
+        c->j[w] = J[t];
+        c->x[w] = X[t];
+        w++;
+    }
+    c->p[v] = w;
+    c->nvec = v;
+    c->jumbled = false;
+    return 0;
+}
+
 static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const uint64_t *I,
                              const uint64_t *J, const double *X, size_t n, d4m_collide how,
                              d4m_collide_fn fn, void *ctx)
 {
+    if (sorted_input(I, J, n)) {
+        int rc = from_sorted_triples(c, nrows, ncols, I, J, X, n, how, fn, ctx);
+        if (!rc)
+            rc = check_finite(c, how);
+        if (rc)
+            d4m__csr_free(c);
+        return rc;
+    }
     uint64_t nb = nrows > ncols ? nrows : ncols;
     uint64_t *cnt = d4m__malloc(d4m__mul((size_t)nb + 1, sizeof *cnt));
     uint64_t *Ia = d4m__malloc(d4m__mul(n, sizeof *Ia));
@@ -99,16 +160,7 @@ static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const u
     c->nvec = v;
     c->jumbled = false;
     rc = 0;
-    /* Sums can overflow and callbacks return anything: no Inf or NaN gets
-     * in (inputs were checked). */
-    if (how == D4M_COLLIDE_CALLBACK || how == D4M_COLLIDE_SUM)
-        for (uint64_t t = 0; t < w; t++)
-            if (!isfinite(c->x[t])) {
-                rc = d4m__error(D4M_EVALUE, "%s of colliding values is %g",
-                                how == D4M_COLLIDE_SUM ? "the sum" : "the callback's result",
-                                c->x[t]);
-                break;
-            }
+    rc = check_finite(c, how);
 done:
     free(cnt);
     free(Ia);
