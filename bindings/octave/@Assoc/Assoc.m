@@ -5,7 +5,8 @@ function A = Assoc(row, col, val, collide)
 %  strings; an argument of length 1 is repeated.  Duplicate (row, col)
 %  pairs are combined with collide: min (the default), max, sum ('sum',
 %  @sum, @plus), 'first', 'last', or any function handle f(a, b).
-%  Assoc('', '', '') is the empty Assoc.
+%  Assoc('', '', '') is the empty Assoc.  Assoc(S) rebuilds the Assoc whose
+%  saveobj(A) is S.
 %
 %  The object holds only a handle to the C array (a D4MHandle, freed when
 %  the last copy goes) and the separators used when keys are returned as
@@ -15,6 +16,10 @@ function A = Assoc(row, col, val, collide)
     s.id = getid(row);
     s.sep = col;
     A = class(s, 'Assoc');
+    return;
+  end
+  if nargin == 1 && isstruct(row) && isfield(row, 'd4m_assoc')   % saveobj's struct
+    A = fromsaved(row);
     return;
   end
   if nargin < 3 || nargin > 4
@@ -49,4 +54,13 @@ function c = lastsep(x)
   else
     c = ',';
   end
+end
+
+function A = fromsaved(s)
+  if isempty(s.row)
+    A = Assoc('', '', '');
+  else
+    A = Assoc(s.row, s.col, s.val);
+  end
+  A.sep = s.sep;
 end

@@ -1,13 +1,8 @@
 function A = loadobj(s)
-%LOADOBJ  Rebuild an Assoc saved by saveobj.
+%LOADOBJ  Rebuild an Assoc from the struct of saveobj (also: Assoc(s)).
   if isa(s, 'Assoc')
     A = s;
-    return;
-  end
-  if isempty(s.row)
-    A = Assoc('', '', '');
   else
-    A = Assoc(s.row, s.col, s.val);
+    A = Assoc(s);
   end
-  A = setsep(A, 1:3, s.sep);
 end
