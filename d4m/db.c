@@ -535,6 +535,12 @@ int d4m_table_drop(d4m_db *db, const char *name)
         if (rc)
             break;
         d4m_kv__batch_delete(b, (d4m_key){ k.p, k.len });
+        /* The volume record of d4m/volume.c (0 | 'v' | id), if any. */
+        k.len = 0;
+        d4m_kv__put_table_id(&k, 0);
+        d4m__buf_put(&k, "v", 1);
+        d4m_kv__put_table_id(&k, all[i]->id);
+        d4m_kv__batch_delete(b, (d4m_key){ k.p, k.len });
         d4m__table_range(&lo, &hi, all[i]->id);
         d4m_kv__batch_delete_range(b, (d4m_key){ lo.p, lo.len }, (d4m_key){ hi.p, hi.len });
     }

@@ -14,7 +14,7 @@ pkgs=(
   librocksdb-dev
   libgraphblas-dev
   libmpich-dev mpich
-  libcfitsio-dev
+  libcfitsio-dev liblz4-dev libzstd-dev
   libcriterion-dev
   octave liboctave-dev
   gnuplot-nox

@@ -1,0 +1,761 @@
+/*
+ * tests/d4m/volume.c - volumes (d4m/volume.c): FITS in and out through
+ * cfitsio, both layouts, boxes, slice stacks, faults.
+ *
+ * Fixtures are FITS files the tests write with cfitsio into a fresh
+ * directory; expected voxels come from the same formulas that wrote them.
+ */
+#include <fitsio.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <d4m/volume.h>
+#include "d4m/db_util.h"
+
+#define FITS_OK(st) cr_assert_eq((st), 0, "cfitsio status %d", (st))
+
+/* ----------------------------------------------------------- fixtures */
+
+typedef struct fixture {
+    tmpdb t;
+    char dir[64];     /* FITS files */
+} fixture;
+
+static fixture fx_new(void)
+{
+    fixture f;
+    f.t = tmpdb_new();
+    tmpdir_new(f.dir);
+    return f;
+}
+
+static void fx_free(fixture *f)
+{
+    tmpdb_free(&f->t);
+    rm_tree(f->dir);
+}
+
+static char *fx_path(const fixture *f, const char *name)
+{
+    static char buf[8][256];
+    static int k;
+    char *p = buf[k++ % 8];
+    snprintf(p, 256, "%s/%s", f->dir, name);
+    return p;
+}
+
+/* The raw (array) value of pixel i of the test pattern, for BITPIX bp. */
+static double raw_of(int bp, size_t i)
+{
+    switch (bp) {
+    case 8: return (double)((i * 7) % 256);
+    case 16: return (double)((int)((i * 37) % 60000) - 30000);
+    case 32: return (double)((int64_t)(i * 100003) - 50000000);
+    case 64: return (double)((int64_t)(i * 1000003) - 4000000000LL);
+    case -32: return (double)(float)(i * 0.25 - 3.5);
+    default: return i * 0.125 - 7.0 + 1e-9 * (double)i;
+    }
+}
+
+/* Write a cube nx x ny x nz (nz == 0: a 2-D image) with raw values raw_of,
+ * as HDU `hdu` (1: primary; 2: after an empty primary).  Optional BSCALE,
+ * BZERO, BLANK at the pixels where i % 5 == 3, NaN likewise for floats. */
+typedef struct img_spec {
+    int bitpix;
+    long nx, ny, nz;
+    double bscale, bzero;
+    int blank;             /* write BLANK (ints) / NaN (floats) at i % 5 == 3 */
+    long long blankval;
+    int hdu;
+    int keywords;          /* OBJECT, EXPTIME, CRPIX1..3, a COMMENT */
+} img_spec;
+
+static void write_image(const char *path, const img_spec *s)
+{
+    int st = 0;
+    fitsfile *f;
+    fits_create_file(&f, path, &st);
+    FITS_OK(st);
+    if (s->hdu == 2) {
+        long none[1] = { 0 };
+        fits_create_img(f, 8, 0, none, &st);
+        FITS_OK(st);
+    }
+    long naxes[3] = { s->nx, s->ny, s->nz };
+    fits_create_img(f, s->bitpix, s->nz ? 3 : 2, naxes, &st);
+    FITS_OK(st);
+    if (s->bscale != 1 || s->bzero != 0) {
+        fits_write_key_dbl(f, "BSCALE", s->bscale, -15, NULL, &st);
+        fits_write_key_dbl(f, "BZERO", s->bzero, -15, NULL, &st);
+        fits_set_bscale(f, 1.0, 0.0, &st);   /* write raw values */
+    }
+    if (s->blank && s->bitpix > 0) {
+        LONGLONG b = s->blankval;
+        fits_write_key(f, TLONGLONG, "BLANK", &b, NULL, &st);
+    }
+    if (s->keywords) {
+        fits_write_key_str(f, "OBJECT", "M31 core", "target", &st);
+        fits_write_key_dbl(f, "EXPTIME", 30.5, -6, "seconds", &st);
+        fits_write_key_dbl(f, "CRPIX1", 10.0, -6, NULL, &st);
+        fits_write_key_dbl(f, "CRPIX2", 20.0, -6, NULL, &st);
+        fits_write_comment(f, "written by tests/d4m/volume.c", &st);
+    }
+    FITS_OK(st);
+    size_t n = (size_t)s->nx * (size_t)s->ny * (size_t)(s->nz ? s->nz : 1);
+    double *raw = malloc(n * sizeof *raw);
+    for (size_t i = 0; i < n; i++) {
+        raw[i] = raw_of(s->bitpix, i);
+        if (s->blank && i % 5 == 3)
+            raw[i] = s->bitpix > 0 ? (double)s->blankval : NAN;
+    }
+    long first[3] = { 1, 1, 1 };
+    if (s->bitpix == 64) {
+        long long *v = malloc(n * sizeof *v);
+        for (size_t i = 0; i < n; i++)
+            v[i] = (long long)raw[i];
+        fits_write_pix(f, TLONGLONG, first, (LONGLONG)n, v, &st);
+        free(v);
+    } else {
+        fits_write_pix(f, TDOUBLE, first, (LONGLONG)n, raw, &st);
+    }
+    FITS_OK(st);
+    fits_close_file(f, &st);
+    FITS_OK(st);
+    free(raw);
+}
+
+/* The expected physical value of pixel i, and whether it is absent. */
+static double phys_of(const img_spec *s, size_t i, int *absent)
+{
+    *absent = s->blank && i % 5 == 3;
+    if (*absent)
+        return NAN;
+    if (s->bitpix == 64 && s->bscale == 1 && s->bzero == 0)
+        return raw_of(64, i);
+    return raw_of(s->bitpix, i) * s->bscale + s->bzero;
+}
+
+static const char *one[1];
+
+static void ingest(fixture *f, const char *table, const char *path, d4m_volume_layout layout,
+                   unsigned brick, unsigned overlap, d4m_volume_codec codec, int hdu)
+{
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    o.layout = layout;
+    o.brick[0] = o.brick[1] = o.brick[2] = brick;
+    o.overlap = overlap;
+    o.codec = codec;
+    o.hdu = hdu;
+    one[0] = path;
+    CHECK_OK(d4m_volume_ingest_fits(f->t.db, table, one, 1, &o));
+}
+
+static d4m_volume *vopen(fixture *f, const char *table)
+{
+    d4m_volume *v = NULL;
+    CHECK_OK(d4m_volume_open(&v, f->t.db, table));
+    cr_assert_not_null(v);
+    return v;
+}
+
+/* Read box b and compare every voxel with the spec's pattern. */
+static void check_box(d4m_volume *v, const img_spec *s, d4m_box b)
+{
+    d4m_volume_info info;
+    CHECK_OK(d4m_volume_info_get(&info, v));
+    size_t es = d4m_dtype_size(info.dtype), n = (size_t)d4m_box_voxels(&b);
+    unsigned char *buf = malloc(n * es + 1);
+    memset(buf, 0xA5, n * es);
+    CHECK_OK(d4m_volume_read_box(buf, v, &b));
+    size_t k = 0;
+    for (int64_t z = b.z0; z <= b.z1; z++)
+        for (int64_t y = b.y0; y <= b.y1; y++)
+            for (int64_t x = b.x0; x <= b.x1; x++, k++) {
+                size_t i = (size_t)((z * s->ny + y) * s->nx + x);
+                int absent;
+                double want = phys_of(s, i, &absent), got;
+                long long gi = 0;
+                switch (info.dtype) {
+                case D4M_U8: got = ((uint8_t *)buf)[k]; break;
+                case D4M_I8: got = ((int8_t *)buf)[k]; break;
+                case D4M_U16: got = ((uint16_t *)buf)[k]; break;
+                case D4M_I16: got = ((int16_t *)buf)[k]; break;
+                case D4M_U32: got = ((uint32_t *)buf)[k]; break;
+                case D4M_I32: got = ((int32_t *)buf)[k]; break;
+                case D4M_I64: gi = ((int64_t *)buf)[k]; got = (double)gi; break;
+                case D4M_U64: got = (double)((uint64_t *)buf)[k]; break;
+                case D4M_F32: got = ((float *)buf)[k]; break;
+                default: got = ((double *)buf)[k]; break;
+                }
+                if (absent) {
+                    if (info.dtype == D4M_F32 || info.dtype == D4M_F64)
+                        cr_assert(isnan(got), "voxel (%lld,%lld,%lld) = %g, want NaN",
+                                  (long long)z, (long long)y, (long long)x, got);
+                    else
+                        cr_assert_eq(got, info.fill, "blank voxel (%lld,%lld,%lld) = %g, "
+                                     "want fill %g", (long long)z, (long long)y,
+                                     (long long)x, got, info.fill);
+                    continue;
+                }
+                if (info.dtype == D4M_F32)
+                    want = (float)want;
+                cr_assert_eq(got, want, "voxel (%lld,%lld,%lld) = %.17g, want %.17g",
+                             (long long)z, (long long)y, (long long)x, got, want);
+            }
+    free(buf);
+}
+
+static d4m_box whole(const img_spec *s)
+{
+    d4m_box b = { 0, (s->nz ? s->nz : 1) - 1, 0, s->ny - 1, 0, s->nx - 1 };
+    return b;
+}
+
+/* ------------------------------------------------- every BITPIX, both layouts */
+
+static void roundtrip(int bitpix, d4m_dtype want)
+{
+    fixture f = fx_new();
+    img_spec s = { bitpix, 7, 5, 3, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "cube.fits"), &s);
+    ingest(&f, "Vt", fx_path(&f, "cube.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "Vb", fx_path(&f, "cube.fits"), D4M_VOLUME_BRICKS, 2, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "Vz", fx_path(&f, "cube.fits"), D4M_VOLUME_BRICKS, 4, 1, D4M_CODEC_ZSTD, 0);
+    const char *names[3] = { "Vt", "Vb", "Vz" };
+    for (int i = 0; i < 3; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        d4m_volume_info info;
+        CHECK_OK(d4m_volume_info_get(&info, v));
+        cr_assert_eq(info.dtype, want, "%s: dtype %s", names[i], d4m_dtype_name(info.dtype));
+        cr_assert_eq(info.nz, 3);
+        cr_assert_eq(info.ny, 5);
+        cr_assert_eq(info.nx, 7);
+        cr_assert_eq(info.bitpix, bitpix);
+        check_box(v, &s, whole(&s));
+        d4m_box b = { 1, 2, 1, 3, 2, 5 };
+        check_box(v, &s, b);
+        d4m_volume_close(v);
+    }
+    fx_free(&f);
+}
+
+Test(volume_fits, bitpix_8) { roundtrip(8, D4M_U8); }
+Test(volume_fits, bitpix_16) { roundtrip(16, D4M_I16); }
+Test(volume_fits, bitpix_32) { roundtrip(32, D4M_I32); }
+Test(volume_fits, bitpix_64) { roundtrip(64, D4M_I64); }
+Test(volume_fits, bitpix_m32) { roundtrip(-32, D4M_F32); }
+Test(volume_fits, bitpix_m64) { roundtrip(-64, D4M_F64); }
+
+static void scaled(img_spec s, d4m_dtype want)
+{
+    fixture f = fx_new();
+    write_image(fx_path(&f, "s.fits"), &s);
+    ingest(&f, "T", fx_path(&f, "s.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "B", fx_path(&f, "s.fits"), D4M_VOLUME_BRICKS, 3, 0, D4M_CODEC_LZ4, 0);
+    const char *names[2] = { "T", "B" };
+    for (int i = 0; i < 2; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        d4m_volume_info info;
+        CHECK_OK(d4m_volume_info_get(&info, v));
+        cr_assert_eq(info.dtype, want, "%s: dtype %s", names[i], d4m_dtype_name(info.dtype));
+        cr_assert_eq(info.bscale, s.bscale);
+        cr_assert_eq(info.bzero, s.bzero);
+        check_box(v, &s, whole(&s));
+        d4m_volume_close(v);
+    }
+    fx_free(&f);
+}
+
+Test(volume_fits, bzero_unsigned_16)
+{
+    img_spec s = { 16, 6, 4, 2, 1, 32768, 0, 0, 1, 0 };
+    scaled(s, D4M_U16);
+}
+
+Test(volume_fits, bzero_signed_8)
+{
+    img_spec s = { 8, 6, 4, 2, 1, -128, 0, 0, 1, 0 };
+    scaled(s, D4M_I8);
+}
+
+Test(volume_fits, bzero_unsigned_32)
+{
+    img_spec s = { 32, 6, 4, 2, 1, 2147483648.0, 0, 0, 1, 0 };
+    scaled(s, D4M_U32);
+}
+
+Test(volume_fits, bscale_fraction_gives_float)
+{
+    img_spec s = { 16, 6, 4, 2, 0.5, 10, 0, 0, 1, 0 };
+    scaled(s, D4M_F32);
+}
+
+Test(volume_fits, bscale_fraction_32_gives_double)
+{
+    img_spec s = { 32, 6, 4, 2, 0.25, -3, 0, 0, 1, 0 };
+    scaled(s, D4M_F64);
+}
+
+/* ------------------------------------------------------------ BLANK, NaN */
+
+Test(volume_blank, integer_blank_absent)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 5, 4, 2, 1, 0, 1, -32768, 1, 0 };
+    write_image(fx_path(&f, "b.fits"), &s);
+    ingest(&f, "T", fx_path(&f, "b.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "B", fx_path(&f, "b.fits"), D4M_VOLUME_BRICKS, 2, 1, D4M_CODEC_LZ4, 0);
+    /* 40 pixels, 8 of them blank (i % 5 == 3), none zero: 32 triples */
+    d4m_table *t;
+    CHECK_OK(d4m_table_open(&t, f.t.db, "T"));
+    uint64_t nnz = 0;
+    CHECK_OK(d4m_table_nnz(&nnz, t));
+    cr_assert_eq(nnz, 32);
+    d4m_table_close(t);
+    const char *names[2] = { "T", "B" };
+    for (int i = 0; i < 2; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        d4m_volume_info info;
+        CHECK_OK(d4m_volume_info_get(&info, v));
+        cr_assert_eq(info.has_blank, 1);
+        cr_assert_eq(info.blank, -32768);
+        cr_assert_eq(info.fill, -32768.0);
+        check_box(v, &s, whole(&s));
+        d4m_assoc *a;
+        CHECK_OK(d4m_volume_read_assoc(&a, v, &(d4m_box){ 0, 1, 0, 3, 0, 4 }));
+        cr_assert_eq(d4m_assoc_nnz(a), 32);
+        d4m_assoc_free(a);
+        d4m_volume_close(v);
+    }
+    fx_free(&f);
+}
+
+Test(volume_blank, nan_absent)
+{
+    fixture f = fx_new();
+    img_spec s = { -32, 5, 4, 2, 1, 0, 1, 0, 1, 0 };
+    write_image(fx_path(&f, "n.fits"), &s);
+    ingest(&f, "T", fx_path(&f, "n.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "B", fx_path(&f, "n.fits"), D4M_VOLUME_BRICKS, 4, 0, D4M_CODEC_RAW, 0);
+    const char *names[2] = { "T", "B" };
+    for (int i = 0; i < 2; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        check_box(v, &s, whole(&s));
+        /* raw_of(-32, 14) = 0: a stored zero, no Assoc entry either */
+        d4m_assoc *a;
+        CHECK_OK(d4m_volume_read_assoc(&a, v, &(d4m_box){ 0, 1, 0, 3, 0, 4 }));
+        cr_assert_eq(d4m_assoc_nnz(a), 31);
+        d4m_assoc_free(a);
+        d4m_volume_close(v);
+    }
+    fx_free(&f);
+}
+
+Test(volume_blank, scaled_blank_becomes_nan_and_back)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 5, 4, 0, 0.5, 100, 1, -1, 1, 0 };
+    write_image(fx_path(&f, "sb.fits"), &s);
+    ingest(&f, "B", fx_path(&f, "sb.fits"), D4M_VOLUME_BRICKS, 2, 0, D4M_CODEC_RAW, 0);
+    d4m_volume *v = vopen(&f, "B");
+    check_box(v, &s, whole(&s));
+    CHECK_OK(d4m_volume_write_fits(v, NULL, fx_path(&f, "out.fits")));
+    d4m_volume_close(v);
+    /* the written file says the same: BLANK -1, BSCALE 0.5, BZERO 100 */
+    ingest(&f, "B2", fx_path(&f, "out.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    v = vopen(&f, "B2");
+    d4m_volume_info info;
+    CHECK_OK(d4m_volume_info_get(&info, v));
+    cr_assert_eq(info.bitpix, 16);
+    cr_assert_eq(info.bscale, 0.5);
+    cr_assert_eq(info.bzero, 100);
+    cr_assert_eq(info.has_blank, 1);
+    cr_assert_eq(info.blank, -1);
+    cr_assert_eq(info.nz, 1);
+    check_box(v, &s, whole(&s));
+    d4m_volume_close(v);
+    fx_free(&f);
+}
+
+/* ---------------------------------------------------- HDUs and keywords */
+
+Test(volume_fits, any_hdu)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 6, 5, 4, 1, 0, 0, 0, 2, 0 };
+    write_image(fx_path(&f, "mef.fits"), &s);
+    /* an empty primary: the first image is HDU 2 */
+    ingest(&f, "A", fx_path(&f, "mef.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "B", fx_path(&f, "mef.fits"), D4M_VOLUME_BRICKS, 4, 0, D4M_CODEC_RAW, 2);
+    char named[300];
+    snprintf(named, sizeof named, "%s[1]", fx_path(&f, "mef.fits"));
+    ingest(&f, "C", named, D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    const char *names[3] = { "A", "B", "C" };
+    for (int i = 0; i < 3; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        check_box(v, &s, whole(&s));
+        d4m_volume_close(v);
+    }
+    /* HDU 1 has no pixels */
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    o.hdu = 1;
+    one[0] = fx_path(&f, "mef.fits");
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "D", one, 1, &o), D4M_EFITS);
+    o.hdu = 3;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "D", one, 1, &o), D4M_EFITS);
+    fx_free(&f);
+}
+
+static int has_card(const char *cards, size_t n, const char *prefix)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(cards + 80 * i, prefix, strlen(prefix)) == 0)
+            return 1;
+    return 0;
+}
+
+Test(volume_fits, keywords_kept_and_written_back)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 8, 6, 3, 1, 0, 0, 0, 1, 1 };
+    write_image(fx_path(&f, "k.fits"), &s);
+    ingest(&f, "K", fx_path(&f, "k.fits"), D4M_VOLUME_BRICKS, 4, 0, D4M_CODEC_LZ4, 0);
+    d4m_volume *v = vopen(&f, "K");
+    size_t n = 0;
+    const char *cards = d4m_volume_cards(v, &n);
+    /* cfitsio's two COMMENT cards about the FITS standard, and ours */
+    cr_assert_eq(n, 7, "cards: %zu", n);
+    cr_assert(has_card(cards, n, "OBJECT  = 'M31 core'"));
+    cr_assert(has_card(cards, n, "EXPTIME = "));
+    cr_assert(has_card(cards, n, "COMMENT written by tests/d4m/volume.c"));
+    cr_assert(!has_card(cards, n, "BITPIX"));
+    cr_assert(!has_card(cards, n, "NAXIS"));
+    d4m_box b = { 1, 2, 2, 4, 3, 7 };
+    CHECK_OK(d4m_volume_write_fits(v, &b, fx_path(&f, "box.fits")));
+    d4m_volume_close(v);
+
+    int st = 0, bitpix, naxis;
+    long naxes[3];
+    fitsfile *ff;
+    fits_open_file(&ff, fx_path(&f, "box.fits"), READONLY, &st);
+    fits_get_img_param(ff, 3, &bitpix, &naxis, naxes, &st);
+    FITS_OK(st);
+    cr_assert_eq(bitpix, 16);
+    cr_assert_eq(naxis, 3);
+    cr_assert_eq(naxes[0], 5);
+    cr_assert_eq(naxes[1], 3);
+    cr_assert_eq(naxes[2], 2);
+    char obj[FLEN_VALUE];
+    double exptime, crpix1, crpix2;
+    fits_read_key_str(ff, "OBJECT", obj, NULL, &st);
+    fits_read_key_dbl(ff, "EXPTIME", &exptime, NULL, &st);
+    fits_read_key_dbl(ff, "CRPIX1", &crpix1, NULL, &st);
+    fits_read_key_dbl(ff, "CRPIX2", &crpix2, NULL, &st);
+    FITS_OK(st);
+    cr_assert_str_eq(obj, "M31 core");
+    cr_assert_eq(exptime, 30.5);
+    cr_assert_eq(crpix1, 7.0);    /* 10 - x0 */
+    cr_assert_eq(crpix2, 18.0);   /* 20 - y0 */
+    short pix[30];
+    long first[3] = { 1, 1, 1 };
+    fits_read_pix(ff, TSHORT, first, 30, NULL, pix, NULL, &st);
+    FITS_OK(st);
+    int k = 0;
+    for (int z = 1; z <= 2; z++)
+        for (int y = 2; y <= 4; y++)
+            for (int x = 3; x <= 7; x++, k++)
+                cr_assert_eq(pix[k], (short)raw_of(16, (size_t)((z * 6 + y) * 8 + x)));
+    fits_close_file(ff, &st);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------------ boxes */
+
+/* A u16 volume with edges that are not multiples of the brick. */
+Test(volume_box, identical_in_every_layout)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 37, 29, 23, 1, 32768, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "v.fits"), &s);
+    const char *path = fx_path(&f, "v.fits");
+    ingest(&f, "T", path, D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "R", path, D4M_VOLUME_BRICKS, 8, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "L", path, D4M_VOLUME_BRICKS, 8, 2, D4M_CODEC_LZ4, 0);
+    ingest(&f, "Z", path, D4M_VOLUME_BRICKS, 5, 1, D4M_CODEC_ZSTD, 0);
+    const char *names[4] = { "T", "R", "L", "Z" };
+    unsigned seed = 12345;
+    d4m_box boxes[40];
+    for (int i = 0; i < 40; i++) {
+        int64_t d[3] = { 23, 29, 37 }, lo[3], hi[3];
+        for (int a = 0; a < 3; a++) {
+            seed = seed * 1103515245u + 12345u;
+            lo[a] = (int64_t)((seed >> 8) % (unsigned)d[a]);
+            seed = seed * 1103515245u + 12345u;
+            hi[a] = lo[a] + (int64_t)((seed >> 8) % (unsigned)(d[a] - lo[a]));
+        }
+        boxes[i] = (d4m_box){ lo[0], hi[0], lo[1], hi[1], lo[2], hi[2] };
+    }
+    boxes[0] = whole(&s);
+    boxes[1] = (d4m_box){ 8, 15, 8, 15, 8, 15 };      /* exactly one brick */
+    boxes[2] = (d4m_box){ 22, 22, 28, 28, 36, 36 };   /* the last voxel */
+    for (int n = 0; n < 4; n++) {
+        d4m_volume *v = vopen(&f, names[n]);
+        for (int i = 0; i < 40; i++)
+            check_box(v, &s, boxes[i]);
+        d4m_volume_close(v);
+    }
+    fx_free(&f);
+}
+
+Test(volume_box, assoc_triples_exact)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 4, 3, 2, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "a.fits"), &s);
+    ingest(&f, "B", fx_path(&f, "a.fits"), D4M_VOLUME_BRICKS, 2, 0, D4M_CODEC_RAW, 0);
+    d4m_volume *v = vopen(&f, "B");
+    d4m_assoc *a;
+    d4m_box b = { 1, 1, 1, 2, 2, 3 };
+    CHECK_OK(d4m_volume_read_assoc(&a, v, &b));
+    d4m_triples *t;
+    CHECK_OK(d4m_assoc_find(&t, a, D4M_ORDER_ROW));
+    cr_assert_eq(t->n, 4);
+    /* rows z*ny + y + 1 = 5, 6; cols x + 1 = 3, 4 */
+    uint64_t wr[4] = { 4, 4, 5, 5 }, wc[4] = { 2, 3, 2, 3 };
+    size_t idx[4] = { 18, 19, 22, 23 };
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(t->row[i], wr[i]);
+        cr_assert_eq(t->col[i], wc[i]);
+        cr_assert_eq(t->val[i], raw_of(16, idx[i]));
+    }
+    d4m_triples_free(t);
+    d4m_assoc_free(a);
+    d4m_volume_close(v);
+
+    /* the triples layout is an ordinary table: get reads the same voxels */
+    ingest(&f, "T", fx_path(&f, "a.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    d4m_table *tt;
+    CHECK_OK(d4m_table_open(&tt, f.t.db, "T"));
+    d4m_query *rq, *cq;
+    CHECK_OK(d4m_query_parse(&rq, K("5 : 6 ")));
+    CHECK_OK(d4m_query_parse(&cq, K("3 : 4 ")));
+    CHECK_OK(d4m_table_get(&a, tt, rq, cq));
+    CHECK_OK(d4m_assoc_find(&t, a, D4M_ORDER_ROW));
+    cr_assert_eq(t->n, 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_eq(t->val[i], raw_of(16, idx[i]));
+    d4m_triples_free(t);
+    d4m_assoc_free(a);
+    d4m_query_free(rq);
+    d4m_query_free(cq);
+    d4m_table_close(tt);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------- stacks */
+
+static void write_stack(fixture *f, img_spec *s, int nz, const char **paths)
+{
+    /* slice z holds pixels z*nx*ny .. of the cube pattern */
+    for (int z = 0; z < nz; z++) {
+        char name[32];
+        snprintf(name, sizeof name, "slice%03d.fits", z);
+        paths[z] = strdup(fx_path(f, name));
+        int st = 0;
+        fitsfile *ff;
+        long naxes[2] = { s->nx, s->ny };
+        fits_create_file(&ff, paths[z], &st);
+        fits_create_img(ff, s->bitpix, 2, naxes, &st);
+        size_t n = (size_t)(s->nx * s->ny);
+        double *raw = malloc(n * sizeof *raw);
+        for (size_t i = 0; i < n; i++)
+            raw[i] = raw_of(s->bitpix, (size_t)z * n + i);
+        long first[2] = { 1, 1 };
+        fits_write_pix(ff, TDOUBLE, first, (LONGLONG)n, raw, &st);
+        fits_close_file(ff, &st);
+        FITS_OK(st);
+        free(raw);
+    }
+}
+
+Test(volume_stack, slices_make_one_volume)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 9, 7, 6, 1, 0, 0, 0, 1, 0 };
+    const char *paths[6];
+    write_stack(&f, &s, 6, paths);
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    CHECK_OK(d4m_volume_ingest_fits(f.t.db, "T", paths, 6, &o));
+    o.layout = D4M_VOLUME_BRICKS;
+    o.brick[0] = 2; o.brick[1] = 4; o.brick[2] = 4;
+    o.codec = D4M_CODEC_LZ4;
+    CHECK_OK(d4m_volume_ingest_fits(f.t.db, "B", paths, 6, &o));
+    /* the parallel hook: ranges in any order, then one commit */
+    d4m_volume_load *ld;
+    CHECK_OK(d4m_volume_load_begin(&ld, f.t.db, "P", paths, 6, &o));
+    CHECK_OK(d4m_volume_load_slices(ld, 4, 6));
+    CHECK_OK(d4m_volume_load_slices(ld, 0, 2));
+    CHECK_FAILS(d4m_volume_load_slices(ld, 1, 3), D4M_EINVAL);   /* not brick-aligned */
+    CHECK_FAILS(d4m_volume_load_commit(ld), D4M_EINVAL);         /* 2, 3 missing */
+    d4m_volume *pv = NULL;
+    CHECK_FAILS(d4m_volume_open(&pv, f.t.db, "P"), D4M_ENOTFOUND);   /* not yet a volume */
+    CHECK_OK(d4m_volume_load_slices(ld, 2, 4));
+    CHECK_FAILS(d4m_volume_load_slices(ld, 2, 4), D4M_EINVAL);   /* twice */
+    CHECK_OK(d4m_volume_load_commit(ld));
+    d4m_volume_load_free(ld);
+    const char *names[3] = { "T", "B", "P" };
+    for (int i = 0; i < 3; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        d4m_volume_info info;
+        CHECK_OK(d4m_volume_info_get(&info, v));
+        cr_assert_eq(info.nz, 6);
+        check_box(v, &s, whole(&s));
+        check_box(v, &s, (d4m_box){ 1, 4, 2, 5, 3, 8 });
+        d4m_volume_close(v);
+    }
+    for (int z = 0; z < 6; z++)
+        free((char *)paths[z]);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------------------- faults */
+
+static size_t ntables(fixture *f)
+{
+    char **names;
+    size_t n;
+    CHECK_OK(d4m_db_list(&names, &n, f->t.db));
+    d4m_free(names);
+    return n;
+}
+
+Test(volume_fault, box_out_of_range)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 6, 5, 4, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "v.fits"), &s);
+    ingest(&f, "B", fx_path(&f, "v.fits"), D4M_VOLUME_BRICKS, 4, 0, D4M_CODEC_RAW, 0);
+    d4m_volume *v = vopen(&f, "B");
+    short buf[1024];
+    d4m_box bad[5] = { { 0, 4, 0, 4, 0, 5 }, { -1, 0, 0, 0, 0, 0 }, { 0, 0, 0, 5, 0, 0 },
+                       { 0, 0, 0, 0, 0, 6 }, { 2, 1, 0, 0, 0, 0 } };
+    for (int i = 0; i < 5; i++)
+        CHECK_FAILS(d4m_volume_read_box(buf, v, &bad[i]), D4M_EINVAL);
+    cr_assert(strstr(d4m_error_message(), "not inside the volume z 0:3 y 0:4 x 0:5"),
+              "%s", d4m_error_message());
+    d4m_assoc *a = NULL;
+    CHECK_FAILS(d4m_volume_read_assoc(&a, v, &bad[0]), D4M_EINVAL);
+    cr_assert_null(a);
+    CHECK_FAILS(d4m_volume_write_fits(v, &bad[3], fx_path(&f, "o.fits")), D4M_EINVAL);
+    struct stat st;
+    cr_assert_neq(stat(fx_path(&f, "o.fits"), &st), 0, "a file was left");
+    CHECK_OK(d4m_volume_write_fits(v, NULL, fx_path(&f, "o.fits")));
+    CHECK_FAILS(d4m_volume_write_fits(v, NULL, fx_path(&f, "o.fits")), D4M_EEXISTS);
+    d4m_volume_close(v);
+    fx_free(&f);
+}
+
+Test(volume_fault, truncated_writes_nothing)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 64, 64, 8, 1, 0, 0, 0, 1, 0 };
+    const char *p = fx_path(&f, "t.fits");
+    write_image(p, &s);
+    cr_assert_eq(truncate(p, 2880 * 8), 0);
+    one[0] = p;
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, &o), D4M_EFITS);
+    cr_assert(strstr(d4m_error_message(), "t.fits"), "%s", d4m_error_message());
+    o.layout = D4M_VOLUME_BRICKS;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "B", one, 1, &o), D4M_EFITS);
+    cr_assert_eq(ntables(&f), 0);
+    /* the names are free again */
+    img_spec ok = { 16, 4, 4, 2, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "ok.fits"), &ok);
+    ingest(&f, "T", fx_path(&f, "ok.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    cr_assert_eq(ntables(&f), 1);
+    fx_free(&f);
+}
+
+Test(volume_fault, corrupt_and_missing_files)
+{
+    fixture f = fx_new();
+    const char *p = fx_path(&f, "junk.fits");
+    FILE *fp = fopen(p, "wb");
+    for (int i = 0; i < 5760; i++)
+        fputc("NOT A FITS FILE "[i % 16], fp);
+    fclose(fp);
+    one[0] = p;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, NULL), D4M_EFITS);
+    one[0] = fx_path(&f, "absent.fits");
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, NULL), D4M_EFITS);
+    cr_assert(strstr(d4m_error_message(), "absent.fits"), "%s", d4m_error_message());
+    cr_assert_eq(ntables(&f), 0);
+    fx_free(&f);
+}
+
+Test(volume_fault, unsupported_shapes)
+{
+    fixture f = fx_new();
+    int st = 0;
+    fitsfile *ff;
+    long n1[1] = { 10 }, n4[4] = { 2, 2, 2, 2 };
+    short pix[16] = { 0 };
+    long first[4] = { 1, 1, 1, 1 };
+    fits_create_file(&ff, fx_path(&f, "1d.fits"), &st);
+    fits_create_img(ff, 16, 1, n1, &st);
+    fits_write_pix(ff, TSHORT, first, 10, pix, &st);
+    fits_close_file(ff, &st);
+    fits_create_file(&ff, fx_path(&f, "4d.fits"), &st);
+    fits_create_img(ff, 16, 4, n4, &st);
+    fits_write_pix(ff, TSHORT, first, 16, pix, &st);
+    fits_close_file(ff, &st);
+    FITS_OK(st);
+    one[0] = fx_path(&f, "1d.fits");
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, NULL), D4M_EFITS);
+    cr_assert(strstr(d4m_error_message(), "NAXIS = 1"), "%s", d4m_error_message());
+    one[0] = fx_path(&f, "4d.fits");
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, NULL), D4M_EFITS);
+    /* slices of a stack that disagree */
+    img_spec a = { 16, 4, 4, 0, 1, 0, 0, 0, 1, 0 }, b = { 16, 5, 4, 0, 1, 0, 0, 0, 1, 0 },
+             c = { 32, 4, 4, 0, 1, 0, 0, 0, 1, 0 }, d = { 16, 4, 4, 3, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "a.fits"), &a);
+    write_image(fx_path(&f, "b.fits"), &b);
+    write_image(fx_path(&f, "c.fits"), &c);
+    write_image(fx_path(&f, "d.fits"), &d);
+    const char *ab[2] = { fx_path(&f, "a.fits"), fx_path(&f, "b.fits") };
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", ab, 2, NULL), D4M_EFITS);
+    const char *ac[2] = { fx_path(&f, "a.fits"), fx_path(&f, "c.fits") };
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", ac, 2, NULL), D4M_EFITS);
+    const char *ad[2] = { fx_path(&f, "a.fits"), fx_path(&f, "d.fits") };
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", ad, 2, NULL), D4M_EFITS);
+    cr_assert_eq(ntables(&f), 0);
+    fx_free(&f);
+}
+
+Test(volume_fault, bad_arguments_and_tables)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 4, 4, 2, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "v.fits"), &s);
+    one[0] = fx_path(&f, "v.fits");
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    o.codec = D4M_CODEC_LZ4;   /* triples have no codec */
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, &o), D4M_EINVAL);
+    o = (d4m_volume_options)D4M_VOLUME_OPTIONS_INIT;
+    o.version = 99;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, &o), D4M_EINVAL);
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 0, NULL), D4M_EINVAL);
+    CHECK_OK(d4m_volume_ingest_fits(f.t.db, "T", one, 1, NULL));
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, NULL), D4M_EEXISTS);
+    /* a table that is not a volume; a volume that was dropped */
+    d4m_table_close(table_new(f.t.db, "plain", D4M_NUM, 0, 0, 1, D4M_COMBINE_NONE));
+    d4m_volume *v = NULL;
+    CHECK_FAILS(d4m_volume_open(&v, f.t.db, "plain"), D4M_ENOTFOUND);
+    CHECK_FAILS(d4m_volume_open(&v, f.t.db, "nope"), D4M_ENOTFOUND);
+    CHECK_OK(d4m_table_drop(f.t.db, "T"));
+    CHECK_FAILS(d4m_volume_open(&v, f.t.db, "T"), D4M_ENOTFOUND);
+    cr_assert_eq(ntables(&f), 1);
+    fx_free(&f);
+}
