@@ -473,6 +473,11 @@ static d4m_vec get_vec(const mxArray *a, const char *what)
         size_t n = 0;
         if (list.len == 0)
             return d4m_vec_str(NULL, 0);
+        unsigned char last = (unsigned char)list.ptr[list.len - 1];
+        if ((last >= '0' && last <= '9') || (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z'))
+            fail("d4m:sep", "%s: the list '%.*s' ends in '%c': its separator is missing "
+                 "(a D4M list ends with its separator, as 'a b ')", what,
+                 (int)(list.len < 40 ? list.len : 40), list.ptr, last);
         check(d4m_list_split(&keys, &n, list));
         tmp_push(keys, free_lib);
         return d4m_vec_str(keys, n);

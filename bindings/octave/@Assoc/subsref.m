@@ -1,4 +1,4 @@
-function B = subsref(A, s)
+function varargout = subsref(A, s)
 %SUBSREF  A(rowQuery, colQuery) with D4M's query grammar, or A(mask).
 %  Queries: ':'; a key list 'a b '; ranges 'a : b '; prefixes 'al* ' or
 %  StartsWith('al '); positions (1:3, end); a logical vector; a cell of keys.
@@ -20,4 +20,5 @@ function B = subsref(A, s)
   if numel(s) > 1
     B = subsref(B, s(2:end));
   end
+  varargout{1} = B;
 end
