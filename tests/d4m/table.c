@@ -215,8 +215,8 @@ Test(table_put, later_put_replaces, .fini = tmpdb_fini)
     tmpdb_free(&d);
 }
 
-/* Mixed values come back as strings, numbers printed exactly (d4m_table_get:
- * "numbers printed %.17g"); the numbers before a string must not be lost. */
+/* Mixed values come back as strings, numbers printed exactly (d4m_table_get);
+ * the numbers before a string must not be lost. */
 Test(table_put, mixed_values_come_back_as_strings, .fini = tmpdb_fini)
 {
     tmpdb d = tmpdb_new();
@@ -233,14 +233,18 @@ Test(table_put, mixed_values_come_back_as_strings, .fini = tmpdb_fini)
     tmpdb_free(&d);
 }
 
-Test(table_put, mixed_values_numbers_printed_17g, .fini = tmpdb_fini)
+/* d4m_table_get: mixed answers print numbers "as the shortest text that
+ * reads back exactly: 0.1 is "0.1"". */
+Test(table_put, mixed_values_numbers_shortest_exact, .fini = tmpdb_fini)
 {
     tmpdb d = tmpdb_new();
     d4m_table *t = table_new(d.db, "T", D4M_STR, 0, 0, 2, D4M_COMBINE_NONE);
-    static const double v[] = { 0.1 };
+    static const double v[] = { 0.1, 0.1 + 0.2, 1e21, -0.5, 123456789012.0 };
     put(t, lists("a ", "x ", "s "), 0);
-    put_num(t, "b ", "x ", v, 1, 0);
-    ASSERT_GET(t, NULL, NULL, "(a,x)  s\n(b,x)  0.10000000000000001\n");
+    put_num(t, "b c d e f ", "x x x x x ", v, 5, 0);
+    ASSERT_GET(t, NULL, NULL,
+               "(a,x)  s\n(b,x)  0.1\n(c,x)  0.30000000000000004\n(d,x)  1e+21\n"
+               "(e,x)  -0.5\n(f,x)  123456789012\n");
     d4m_table_close(t);
     tmpdb_free(&d);
 }
