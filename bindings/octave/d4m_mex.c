@@ -313,8 +313,10 @@ static void close_slot(uint32_t i)
     }
 }
 
-/* Decode an id; -1 if it names no live slot (of any kind). */
-static int64_t id_slot(const mxArray *a)
+/* Decode an id; -1 if it names no slot of this generation.  any: also
+ * slots whose object was closed under them (deleteForce) or that wait for
+ * their children, which only 'free' may name. */
+static int64_t id_slot_x(const mxArray *a, int any)
 {
     if (!a || mxGetNumberOfElements(a) != 1 || mxIsComplex(a) || mxIsSparse(a))
         return -1;
@@ -328,10 +330,14 @@ static int64_t id_slot(const mxArray *a)
     if ((id >> 48) != tag || i >= nslots)
         return -1;
     slot *s = &slots[i];
-    if (s->kind == K_FREE || s->zombie || s->gen != gen || !s->p)
+    if (s->kind == K_FREE || s->gen != gen)
+        return -1;
+    if (!any && (s->zombie || !s->p))
         return -1;
     return i;
 }
+
+static int64_t id_slot(const mxArray *a) { return id_slot_x(a, 0); }
 
 static void *get_obj(const mxArray *a, int kind, const char *what)
 {
@@ -891,14 +897,22 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
     /* ---------------------------------------------------------- handles */
     if (!strcmp(cmd, "free")) {
         nargs(cmd, nrhs, 1, 1);
-        int64_t i = id_slot(prhs[1]);
-        if (i >= 0)                      /* unknown ids: nothing to do */
+        int64_t i = id_slot_x(prhs[1], 1);
+        if (i >= 0 && !slots[i].zombie)  /* unknown ids: nothing to do */
             close_slot((uint32_t)i);
         return;
     }
     if (!strcmp(cmd, "nlive")) {
         nargs(cmd, nrhs, 0, 0);
         plhs[0] = mxCreateDoubleScalar((double)nlive);
+        return;
+    }
+    if (!strcmp(cmd, "live")) {         /* kinds of the live slots (1 Assoc, 2 db, 3 table, 4 iterator) */
+        nargs(cmd, nrhs, 0, 0);
+        size_t k = 0;
+        plhs[0] = mxCreateDoubleMatrix(1, nlive, mxREAL);
+        for (uint32_t i = 0; i < nslots && k < nlive; i++)
+            if (slots[i].kind != K_FREE) mxGetPr(plhs[0])[k++] = slots[i].kind;
         return;
     }
     if (!strcmp(cmd, "isvalid")) {
