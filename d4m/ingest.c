@@ -20,6 +20,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,8 +204,9 @@ static int tbuf_flush(d4m_ingest *g, tbuf *b)
         ck = d4m__malloc(d4m__mul(n, sizeof *ck));
         if (!rk || !ck)
             rc = D4M_ENOMEM;
+        /* Triple i is laid out row, col, value, from voff[i] on. */
         for (size_t i = 0; !rc && i < n; i++) {
-            rk[i] = (d4m_key){ b->bytes.p + b->roff[i], (size_t)(b->roff[i + 1] - b->roff[i]) };
+            rk[i] = (d4m_key){ b->bytes.p + b->voff[i], (size_t)(b->roff[i + 1] - b->voff[i]) };
             ck[i] = (d4m_key){ b->bytes.p + b->roff[i + 1],
                                (size_t)(b->coff[i + 1] - b->roff[i + 1]) };
         }
@@ -414,6 +416,10 @@ int d4m_ingest_put_triples(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val)
              (col.kind == D4M_STR && !col.str) || (col.kind == D4M_NUM && !col.num) ||
              (val.kind == D4M_STR && !val.str) || (val.kind == D4M_NUM && !val.num))
         rc = d4m__error(D4M_EINVAL, "ingest: NULL data");
+    for (size_t k = 0; !rc && val.kind == D4M_NUM && k < val.n; k++)
+        if (!isfinite(val.num[k]))
+            rc = d4m__error(D4M_EVALUE, "ingest: value %zu is %g; values must be finite", k,
+                            val.num[k]);
     double *rs = NULL, *cs = NULL;
     if (!rc && g->m.keys == D4M_NUM) {
         rc = d4m__vec_to_positions(&row, &rs, row, "row");
