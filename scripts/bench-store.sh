@@ -6,6 +6,7 @@
 # printed at the end.
 #
 # Environment: FULL=1 (add n = 1e7), KEYS=both (str, int), QUERIES=10000,
+# REPS=3 (runs per op at 1e6, each half's best is kept), REPS_FULL=1 (at 1e7),
 # OPS= (comma-separated; default all), SEED=1, JOBS=2, BUILD=build,
 # DIR= (where the databases go; default a temporary directory per run),
 # RAW_ONLY=1 (only the raw RocksDB baselines).
@@ -16,6 +17,8 @@ cd "$root"
 KEYS="${KEYS:-both}"
 QUERIES="${QUERIES:-10000}"
 SEED="${SEED:-1}"
+REPS="${REPS:-3}"
+REPS_FULL="${REPS_FULL:-1}"
 JOBS="${JOBS:-2}"
 BUILD="${BUILD:-build}"
 out="out/bench-store.jsonl"
@@ -36,8 +39,10 @@ mkdir -p out
 : > "$out"
 echo "bench-store: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for n in $NS; do
-  echo "bench-store: $bin --n $n --keys $KEYS --queries $QUERIES --seed $SEED ${extra[*]}" >&2
-  "$bin" --n "$n" --keys "$KEYS" --queries "$QUERIES" --seed "$SEED" "${extra[@]}" | tee -a "$out"
+  reps="$REPS"
+  [ "$n" = 10000000 ] && reps="$REPS_FULL"
+  echo "bench-store: $bin --n $n --keys $KEYS --queries $QUERIES --reps $reps --seed $SEED ${extra[*]}" >&2
+  "$bin" --n "$n" --keys "$KEYS" --queries "$QUERIES" --reps "$reps" --seed "$SEED" "${extra[@]}" | tee -a "$out"
 done
 
 python3 - "$out" <<'PY'
@@ -67,4 +72,8 @@ print("\nstore/raw: triples per second (puts, scan, prefix_query) or p50/p99 lat
 print("ratio_to_raw: store speed / raw speed (latency ops: raw p50 / store p50), 1 = parity.")
 if total:
     print(f"goals met: {met} of {total}")
+loads = [r["loadavg_1m"] for r in rows if r.get("loadavg_1m") is not None]
+if loads and max(loads) > 1.5:
+    print(f"warning: 1-minute load average up to {max(loads):.1f} on {__import__('os').cpu_count()} cores:"
+          " other work skewed these figures; take figures for the record on an idle machine")
 PY
