@@ -429,7 +429,10 @@ int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts
             break;
         }
         m[i].id = id++;
-        m[i].keys = opts->keys;
+        /* Degree tables hold row and column keys with the column names
+         * "OutDeg"/"InDeg": string keys, whatever the main table's kind
+         * (integer keys appear as their decimal text). */
+        m[i].keys = i == 2 ? D4M_STR : opts->keys;
         m[i].role = (table_role)i;
         m[i].combiner = i == 2 ? D4M_COMBINE_SUM : opts->combiner;
         /* Degree tables are keyed by the other tables' keys, both kinds. */

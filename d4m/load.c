@@ -487,7 +487,23 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
     if (!rc && pair)
         rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m);
     if (!rc && deg)
-        rc = stream_degrees(s, deg, &p);
+    {
+        if (m->keys == D4M_STR) {
+            rc = stream_degrees(s, deg, &p);
+        } else {
+            /* An integer-keyed table's degrees are keyed by decimal text. */
+            put_state q = p;
+            memset(&q.rows, 0, sizeof q.rows);
+            memset(&q.cols, 0, sizeof q.cols);
+            rc = enc_axis(&q.rows, a, 1, D4M_STR);
+            if (!rc)
+                rc = enc_axis(&q.cols, a, 2, D4M_STR);
+            if (!rc)
+                rc = stream_degrees(s, deg, &q);
+            d4m__enc_free(&q.rows);
+            d4m__enc_free(&q.cols);
+        }
+    }
     put_state_free(&p);
     return rc;
 }

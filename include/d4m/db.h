@@ -11,7 +11,8 @@
  * transpose TedgeT, written together, column queries answered from the
  * transpose), a degree table (TedgeDeg: for each row key the count of its
  * entries in column "OutDeg", for each column key in column "InDeg", kept by
- * every put), and combiners (sum, min, max) on a whole table or on the columns
+ * every put; its keys are strings, an integer-keyed table's keys appearing as
+ * decimal text), and combiners (sum, min, max) on a whole table or on the columns
  * that start with a prefix (D4M's addColCombiner(T, 'Degree,', 'sum')).
  *
  * Sharding: a table's rows are split by key range into shards; the split
