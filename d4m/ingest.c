@@ -54,6 +54,12 @@ struct d4m_ingest {
     size_t budget, buffered, peak;
     char prefix[96];
     int failed;               /* a local error happened (code) */
+    /* Puts whose rows all follow the rows of earlier puts (slabs, slices)
+     * go to files at once: their files cannot overlap earlier ones. */
+    bool any_direct;
+    double direct_num;        /* largest row so far (integer keys) */
+    d4m_buf direct_str;       /* largest row so far (string keys) */
+    bool follows;             /* the load under way follows the previous one */
 };
 
 d4m_comm d4m_comm_self(void)
@@ -188,7 +194,7 @@ static int load_one(const d4m_assoc *a, void *ctx)
     d4m_ingest *g = ctx;
     bool empty[2] = { false, false }, resplit[2];
     return d4m__load_assoc(&g->sink, &g->m, g->has_pair ? &g->pair : NULL,
-                           g->has_deg ? &g->deg : NULL, a, empty, resplit);
+                           g->has_deg ? &g->deg : NULL, a, empty, resplit, g->follows);
 }
 
 /* Write the buffered triples as sorted files, empty the buffer. */
@@ -397,6 +403,36 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
 
 /* ------------------------------------------------------------------ put */
 
+/* Do all rows of this put come after every row put so far?  If so, note the
+ * new largest row. */
+static bool rows_follow(d4m_ingest *g, d4m_vec row)
+{
+    if (row.kind == D4M_NUM) {
+        double lo = row.num[0], hi = row.num[0];
+        for (size_t i = 1; i < row.n; i++) {
+            if (row.num[i] < lo) lo = row.num[i];
+            if (row.num[i] > hi) hi = row.num[i];
+        }
+        if (g->any_direct && !(lo > g->direct_num))
+            return false;
+        g->direct_num = hi;
+    } else {
+        d4m_key lo = row.str[0], hi = row.str[0];
+        for (size_t i = 1; i < row.n; i++) {
+            if (d4m_key_cmp(row.str[i], lo) < 0) lo = row.str[i];
+            if (d4m_key_cmp(row.str[i], hi) > 0) hi = row.str[i];
+        }
+        if (g->any_direct &&
+            d4m_key_cmp(lo, (d4m_key){ g->direct_str.p, g->direct_str.len }) <= 0)
+            return false;
+        g->direct_str.len = 0;
+        if (d4m__buf_put(&g->direct_str, hi.ptr, hi.len))
+            return false;
+    }
+    g->any_direct = true;
+    return true;
+}
+
 int d4m_ingest_put_triples(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val)
 {
     if (!g)
@@ -428,9 +464,12 @@ int d4m_ingest_put_triples(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val)
     }
     if (!rc) {
         tbuf *b = val.kind == D4M_STR ? &g->str : &g->num;
-        if (b->n == 0 && n * 48 >= g->budget / 4) {
-            /* A large call goes straight to files, without a copy. */
+        if (g->m.ncc == 0 && g->num.n == 0 && g->str.n == 0 && rows_follow(g, row)) {
+            /* In order after everything so far: straight to files, no copy,
+             * the table's file going on from the previous such put. */
+            g->follows = true;
             rc = d4m__triples_assocs(&g->m, row, col, val, load_one, g);
+            g->follows = false;
         } else {
             rc = tbuf_add(b, g->m.keys, row, col, val, n);
             note_peak(g);
@@ -478,7 +517,8 @@ static int write_list(d4m_ingest *g)
         return d4m__error(errno == ENOSPC ? D4M_ENOSPC : D4M_EIO, "ingest: cannot write %s: %s",
                           path, strerror(errno));
     for (size_t i = 0; i < g->sink.nfiles; i++)
-        fprintf(f, "%s\n", g->sink.files[i].path);
+        if (g->sink.files[i].path)
+            fprintf(f, "%s\n", g->sink.files[i].path);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)
         return d4m__error(D4M_EIO, "ingest: cannot write %s", path);
@@ -602,6 +642,7 @@ void d4m_ingest_free(d4m_ingest *g)
     }
     tbuf_free(&g->num);
     tbuf_free(&g->str);
+    d4m__buf_free(&g->direct_str);
     d4m__meta_free(&g->m);
     d4m__meta_free(&g->pair);
     d4m__meta_free(&g->deg);

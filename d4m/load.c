@@ -101,27 +101,27 @@ static int sink_flush(d4m_sink *s)
     return rc;
 }
 
-static int sink_close_file(d4m_sink *s)
+/* Finish the open file of the stream in cur (leaving no file if it is
+ * empty). */
+static int stream_close(d4m_sink *s, d4m_sink_stream *cur)
 {
-    if (!s->sst)
+    if (!cur->sst)
         return 0;
     bool empty;
-    d4m_load_file *f = &s->files[s->nfiles];
-    int rc = d4m_kv__sst_finish(s->sst, &empty);
-    d4m_kv__sst_free(s->sst);
-    s->sst = NULL;
-    if (!rc && !empty) {
-        s->nfiles++;
-    } else {
+    int rc = d4m_kv__sst_finish(cur->sst, &empty);
+    d4m_kv__sst_free(cur->sst);
+    cur->sst = NULL;
+    if (rc || empty) {
+        d4m_load_file *f = &s->files[cur->file];
+        if (f->path)
+            unlink(f->path);
         free(f->path);
-        d4m__buf_free(&f->first);
-        d4m__buf_free(&f->last);
-        memset(f, 0, sizeof *f);
+        f->path = NULL;
     }
     return rc;
 }
 
-static int sink_open_file(d4m_sink *s)
+static int stream_open(d4m_sink *s, d4m_sink_stream *cur)
 {
     if (s->nfiles + 1 >= s->capfiles) {
         size_t cap = s->capfiles ? 2 * s->capfiles : 16;
@@ -136,13 +136,12 @@ static int sink_open_file(d4m_sink *s)
     char *path = d4m__malloc(n);
     if (!path)
         return D4M_ENOMEM;
-    snprintf(path, n, "%s/%s-t%u-s%u-%u.sst", s->tmpdir, s->prefix, (unsigned)s->m->id,
-             (unsigned)s->shard, s->seq++);
-    d4m_load_file *f = &s->files[s->nfiles];
-    f->path = path;
-    f->table = s->m->id;
-    f->first.len = f->last.len = 0;
-    return d4m_kv__sst_new(&s->sst, s->kv, path);
+    snprintf(path, n, "%s/%s-t%u-s%u-%u.sst", s->tmpdir, s->prefix, (unsigned)cur->m->id,
+             (unsigned)cur->shard, s->seq++);
+    cur->file = s->nfiles++;
+    s->files[cur->file].path = path;
+    s->files[cur->file].table = cur->m->id;
+    return d4m_kv__sst_new(&cur->sst, s->kv, path);
 }
 
 int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const char *prefix)
@@ -170,15 +169,32 @@ int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const
     return 0;
 }
 
-/* Start a sorted stream into table m. */
-static int sink_begin(d4m_sink *s, const d4m_meta *m)
+/* Start a sorted stream into table m.  follows: its keys all come after
+ * the keys of the last stream into m, so a file held open for m goes on
+ * (one file for a whole run of ordered loads, rather than one per load). */
+static int sink_begin(d4m_sink *s, const d4m_meta *m, bool follows)
 {
     if (!s->bulk)
         return 0;
-    D4M_TRY(sink_close_file(s));
-    s->m = m;
-    s->shard = 0;
-    return sink_open_file(s);
+    /* Park the current stream if it may go on later; else finish it. */
+    if (s->cur.sst && s->cur.m != m && s->cur.follows && !s->held.sst) {
+        s->held = s->cur;
+        memset(&s->cur, 0, sizeof s->cur);
+    }
+    if (follows && s->cur.sst && s->cur.m == m && s->cur.follows)
+        return 0;
+    D4M_TRY(stream_close(s, &s->cur));
+    if (follows && s->held.sst && s->held.m == m) {
+        s->cur = s->held;
+        memset(&s->held, 0, sizeof s->held);
+        return 0;
+    }
+    if (s->held.sst && s->held.m == m)
+        D4M_TRY(stream_close(s, &s->held));   /* m goes backwards: a new file */
+    s->cur.m = m;
+    s->cur.shard = 0;
+    s->cur.follows = follows;
+    return stream_open(s, &s->cur);
 }
 
 /* row is the encoded row part of key (without the table id), to find the
@@ -195,38 +211,30 @@ static int sink_add(d4m_sink *s, d4m_key key, d4m_key row, d4m_key val, bool mer
         return 0;
     }
     /* Past the split point of the current shard: the next file. */
-    while (s->shard < s->m->nsplits) {
-        const d4m_buf *sp = &s->m->splits[s->shard];
+    d4m_sink_stream *cur = &s->cur;
+    while (cur->shard < cur->m->nsplits) {
+        const d4m_buf *sp = &cur->m->splits[cur->shard];
         size_t n = row.len < sp->len ? row.len : sp->len;
         int c = memcmp(row.ptr, sp->p, n);
         if (c < 0 || (c == 0 && row.len < sp->len))
             break;
-        D4M_TRY(sink_close_file(s));
-        s->shard++;
-        D4M_TRY(sink_open_file(s));
+        D4M_TRY(stream_close(s, cur));
+        cur->shard++;
+        D4M_TRY(stream_open(s, cur));
     }
-    d4m_load_file *f = &s->files[s->nfiles];
-    if (f->first.len == 0)
-        D4M_TRY(d4m__buf_put(&f->first, key.ptr, key.len));
-    f->last.len = 0;
-    D4M_TRY(d4m__buf_put(&f->last, key.ptr, key.len));
-    return d4m_kv__sst_add(s->sst, key, val, merge);
+    return d4m_kv__sst_add(cur->sst, key, val, merge);
 }
 
 void d4m__sink_discard(d4m_sink *s)
 {
-    if (s->sst) {
-        d4m_kv__sst_free(s->sst);
-        s->sst = NULL;
-    }
+    d4m_kv__sst_free(s->cur.sst);
+    d4m_kv__sst_free(s->held.sst);
     for (size_t i = 0; i < s->capfiles; i++) {
         if (s->files[i].path) {
             if (!s->keep_files)
                 unlink(s->files[i].path);
             free(s->files[i].path);
         }
-        d4m__buf_free(&s->files[i].first);
-        d4m__buf_free(&s->files[i].last);
     }
     free(s->files);
     free(s->tmpdir);
@@ -239,7 +247,8 @@ int d4m__sink_close(d4m_sink *s)
 {
     if (!s->bulk)
         return sink_flush(s);
-    return sink_close_file(s);
+    D4M_TRY(stream_close(s, &s->cur));
+    return stream_close(s, &s->held);
 }
 
 int d4m__sink_commit(d4m_sink *s)
@@ -250,9 +259,11 @@ int d4m__sink_commit(d4m_sink *s)
     char **paths = d4m__malloc(d4m__mul(s->nfiles ? s->nfiles : 1, sizeof *paths));
     if (!paths)
         return D4M_ENOMEM;
+    size_t n = 0;
     for (size_t i = 0; i < s->nfiles; i++)
-        paths[i] = s->files[i].path;
-    int rc = d4m_kv__ingest(s->kv, (const char *const *)paths, s->nfiles);
+        if (s->files[i].path)
+            paths[n++] = s->files[i].path;
+    int rc = d4m_kv__ingest(s->kv, (const char *const *)paths, n);
     free(paths);
     return rc;
 }
@@ -354,40 +365,74 @@ static int value_of(d4m_buf *v, const d4m_assoc *a, const d4m_triples *t, size_t
  * inner) are the encodings of the outer and inner keys; t the triples in
  * outer-major order; combiners decided by the column key (the inner key of
  * the table, the outer key of the transpose). */
+static size_t enc_maxlen(const enc_keys *e)
+{
+    size_t m = 0;
+    for (uint64_t i = 0; i < e->n; i++)
+        if (e->off[i + 1] - e->off[i] > m)
+            m = (size_t)(e->off[i + 1] - e->off[i]);
+    return m;
+}
+
 static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, const d4m_triples *t,
                           const enc_keys *outer, const enc_keys *inner, bool transposed,
-                          const d4m_meta *combiner_table)
+                          const d4m_meta *combiner_table, bool follows)
 {
-    d4m_buf key = { NULL, 0, 0 }, val = { NULL, 0, 0 };
-    int rc = sink_begin(s, m);
+    d4m_buf val = { NULL, 0, 0 };
+    bool combining = combiner_table->combiner != D4M_COMBINE_NONE || combiner_table->ncc;
+    /* The key is built in place: table id and outer key once per outer key,
+     * then each inner key after them. */
+    size_t cap = D4M_KV_TABLE_ID_LEN + enc_maxlen(outer) + enc_maxlen(inner);
+    char *key = d4m__malloc(cap);
+    if (!key)
+        return D4M_ENOMEM;
+    d4m_buf idb = { NULL, 0, 0 };
+    d4m_kv__put_table_id(&idb, m->id);
+    if (!idb.p) {
+        free(key);
+        return d4m__error(D4M_ENOMEM, "out of memory");
+    }
+    memcpy(key, idb.p, D4M_KV_TABLE_ID_LEN);
+    d4m__buf_free(&idb);
+    size_t plen = 0;
+    uint64_t last_o = UINT64_MAX;
+    d4m_key ok = { NULL, 0 };
+    char num[9];
+    num[0] = 'd';
+    int rc = sink_begin(s, m, follows);
     for (size_t k = 0; !rc && k < t->n; k++) {
         uint64_t o = transposed ? t->col[k] : t->row[k];
         uint64_t i = transposed ? t->row[k] : t->col[k];
-        d4m_key ok = d4m__enc_at(outer, o), ik = d4m__enc_at(inner, i);
+        if (o != last_o) {
+            ok = d4m__enc_at(outer, o);
+            memcpy(key + D4M_KV_TABLE_ID_LEN, ok.ptr, ok.len);
+            plen = D4M_KV_TABLE_ID_LEN + ok.len;
+            last_o = o;
+        }
+        d4m_key ik = d4m__enc_at(inner, i);
+        memcpy(key + plen, ik.ptr, ik.len);
+        d4m_key kk = { key, plen + ik.len };
         /* The column key (raw) decides the combiner, in both tables. */
         d4m_combiner comb = D4M_COMBINE_NONE;
-        if (combiner_table->combiner != D4M_COMBINE_NONE || combiner_table->ncc) {
+        if (combining) {
             d4m_key raw = d4m_assoc_key(a, 2, (size_t)t->col[k]);
-            char num[32];
+            char txt[32];
             if (d4m_assoc_key_kind(a, 2) == D4M_NUM) {
-                int len = snprintf(num, sizeof num, "%llu", (unsigned long long)(t->col[k] + 1));
-                raw = (d4m_key){ num, (size_t)len };
+                int len = snprintf(txt, sizeof txt, "%llu", (unsigned long long)(t->col[k] + 1));
+                raw = (d4m_key){ txt, (size_t)len };
             }
             comb = d4m__col_combiner(combiner_table, raw);
         }
+        if (!t->sval && comb == D4M_COMBINE_NONE) {
+            memcpy(num + 1, &t->val[k], 8);   /* the common case, without a buffer */
+            rc = sink_add(s, kk, ok, (d4m_key){ num, 9 }, false);
+            continue;
+        }
         rc = value_of(&val, a, t, k, comb);
-        if (rc)
-            break;
-        key.len = 0;
-        d4m_kv__put_table_id(&key, m->id);
-        rc = d4m__buf_put(&key, ok.ptr, ok.len);
         if (!rc)
-            rc = d4m__buf_put(&key, ik.ptr, ik.len);
-        if (!rc)
-            rc = sink_add(s, (d4m_key){ key.p, key.len }, ok, (d4m_key){ val.p, val.len },
-                          comb != D4M_COMBINE_NONE);
+            rc = sink_add(s, kk, ok, (d4m_key){ val.p, val.len }, comb != D4M_COMBINE_NONE);
     }
-    d4m__buf_free(&key);
+    free(key);
     d4m__buf_free(&val);
     return rc;
 }
@@ -401,7 +446,7 @@ static int stream_degrees(d4m_sink *s, const d4m_meta *deg, const put_state *p)
     if (!rc)
         rc = d4m_kv__encode_str(&in, (d4m_key){ "InDeg", 5 });
     if (!rc)
-        rc = sink_begin(s, deg);
+        rc = sink_begin(s, deg, false);
     uint64_t i = 0, j = 0;
     while (!rc && (i < p->rows.n || j < p->cols.n)) {
         /* Row key r with OutDeg vs column key c with InDeg: compare the
@@ -448,7 +493,7 @@ static int stream_degrees(d4m_sink *s, const d4m_meta *deg, const put_state *p)
  * table i (0: m, 1: pair) is empty, so its split points come from this load;
  * resplit[i] says whether they changed. */
 int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
-                    const d4m_assoc *a, const bool empty[2], bool resplit[2])
+                    const d4m_assoc *a, const bool empty[2], bool resplit[2], bool follows)
 {
     put_state p;
     memset(&p, 0, sizeof p);
@@ -483,9 +528,9 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
         resplit[i] = r == 1;
     }
     if (!rc)
-        rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, false, m);
+        rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, false, m, follows);
     if (!rc && pair)
-        rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m);
+        rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m, false);
     if (!rc && deg)
     {
         if (m->keys == D4M_STR) {

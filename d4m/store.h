@@ -92,23 +92,29 @@ int d4m__table_empty(bool *empty, d4m_db *db, uint32_t id);
 int d4m__splits_from_load(d4m_meta *m, const enc_keys *keys, const uint64_t *count,
                           uint64_t total);
 
-/* A sorted file written by a load: its path, table, first and last key. */
+/* A sorted file written by a load: its path (NULL: it ended empty) and table. */
 typedef struct {
     char *path;
     uint32_t table;
-    d4m_buf first, last;
 } d4m_load_file;
 
 /* Where sorted streams go: a write batch (normal puts) or sorted files cut
  * at the shard boundaries of each table (bulk puts, parallel ingest). */
+/* One sorted stream being written: its table, shard and open file. */
+typedef struct {
+    const d4m_meta *m;
+    uint32_t shard;
+    d4m_kv_sst *sst;
+    size_t file;              /* its entry in the sink's files */
+    bool follows;             /* may go on with a later, following load */
+} d4m_sink_stream;
+
 typedef struct d4m_sink {
     d4m_kv *kv;               /* NULL: files only (a rank without the database) */
     bool bulk;
     bool keep_files;          /* discard leaves the files (handed to rank 0) */
     d4m_kv_batch *batch;
-    const d4m_meta *m;
-    uint32_t shard;
-    d4m_kv_sst *sst;
+    d4m_sink_stream cur, held; /* the stream written, one parked to go on */
     char *tmpdir, *prefix;
     d4m_load_file *files;
     size_t nfiles, capfiles;
@@ -131,7 +137,9 @@ int d4m__vec_to_positions(d4m_vec *out, double **store, d4m_vec in, const char *
 int d4m__triples_assocs(const d4m_meta *m, d4m_vec row, d4m_vec col, d4m_vec val,
                         int (*fn)(const d4m_assoc *a, void *ctx), void *ctx);
 
+/* follows: a's rows all come after those of the previous load into s, so
+ * the table's file may go on. */
 int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
-                    const d4m_assoc *a, const bool empty[2], bool resplit[2]);
+                    const d4m_assoc *a, const bool empty[2], bool resplit[2], bool follows);
 
 #endif

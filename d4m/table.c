@@ -37,7 +37,7 @@ int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
         if (tables[i])
             rc = d4m__table_empty(&empty[i], t->db, tables[i]->id);
     if (!rc)
-        rc = d4m__load_assoc(&s, &t->m, t->pair, t->deg, a, empty, resplit);
+        rc = d4m__load_assoc(&s, &t->m, t->pair, t->deg, a, empty, resplit, false);
     if (!rc)
         rc = d4m__sink_commit(&s);
     for (int i = 0; i < 2 && !rc; i++)
