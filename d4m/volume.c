@@ -1139,6 +1139,8 @@ static int read_triples(void *buf, d4m_volume *v, const d4m_box *b)
                 break;
             unsigned char *line = (unsigned char *)buf +
                                   ((size_t)((z - b->z0) * wy + (y - b->y0)) * (size_t)wx) * es;
+            /* No step past the line's last voxel: the store's iterator has
+             * no upper bound, and the step could load the next block. */
             for (; d4m_kv__iter_valid(it); d4m_kv__iter_next(it)) {
                 d4m_key k = d4m_kv__iter_key(it), val = d4m_kv__iter_value(it);
                 if (k.len != 20 || val.len != 9 || val.ptr[0] != 'd') {
@@ -1149,6 +1151,8 @@ static int read_triples(void *buf, d4m_volume *v, const d4m_box *b)
                 double d;
                 memcpy(&d, val.ptr + 1, 8);
                 set_num(line, (size_t)x, r->dtype, d);
+                if (x == wx - 1)
+                    break;
             }
             if (!rc)
                 rc = d4m_kv__iter_status(it);
@@ -1269,6 +1273,12 @@ static int read_bricks(void *buf, d4m_volume *v, const d4m_box *b)
                         else
                             unshuffle_run(dst, src, i, run, bn, es);
                     }
+                /* The last brick of the row: no step to the next (the store's
+                 * iterator has no upper bound; the step would read a brick). */
+                if (bx == bx1) {
+                    expect++;
+                    break;
+                }
             }
             if (!rc)
                 rc = d4m_kv__iter_status(it);

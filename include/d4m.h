@@ -19,6 +19,7 @@
 #include "d4m/assoc.h"
 #include "d4m/query.h"
 #include "d4m/text.h"
+#include "d4m/volume.h"
 #include "d4m/db.h"
 #include "d4m/ingest.h"
 

@@ -880,6 +880,194 @@ static int cmd_info(const command *c, int argc, char **argv)
     return ex;
 }
 
+/* ------------------------------------------------ volume, fits-ingest */
+
+/* "a:b" (or "a") as an inclusive range of non-negative integers. */
+static int parse_span(int64_t *lo, int64_t *hi, const char *s)
+{
+    char buf[64];
+    uint64_t a, b;
+    const char *colon = strchr(s, ':');
+    if (strlen(s) >= sizeof buf)
+        return -1;
+    if (!colon) {
+        if (parse_uint(&a, s, INT64_MAX) < 0)
+            return -1;
+        *lo = *hi = (int64_t)a;
+        return 0;
+    }
+    memcpy(buf, s, (size_t)(colon - s));
+    buf[colon - s] = '\0';
+    if (parse_uint(&a, buf, INT64_MAX) < 0 || parse_uint(&b, colon + 1, INT64_MAX) < 0)
+        return -1;
+    *lo = (int64_t)a;
+    *hi = (int64_t)b;
+    return 0;
+}
+
+static int cmd_fits_ingest(const command *c, int argc, char **argv)
+{
+    option opts[] = {
+        { "bricks", 1, 0, NULL }, { "compress", 0, 0, NULL }, { "codec", 1, 0, NULL },
+        { "overlap", 1, 0, NULL }, { "hdu", 1, 0, NULL },
+    };
+    char **pos = malloc((size_t)(argc > 1 ? argc : 1) * sizeof *pos);
+    if (!pos)
+        return failf("out of memory");
+    size_t np;
+    int ex = parse_args(c, argc, argv, opts, 5, pos, &np, 3, (size_t)argc);
+    if (ex) {
+        free(pos);
+        return ex;
+    }
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    uint64_t n;
+    if (opts[0].seen) {
+        if (parse_uint(&n, opts[0].arg, 4096) < 0 || n == 0)
+            ex = usage_error(c, "--bricks wants an edge of 1 to 4096 voxels, not '%s'",
+                             opts[0].arg);
+        o.layout = D4M_VOLUME_BRICKS;
+        o.brick[0] = o.brick[1] = o.brick[2] = (unsigned)n;
+    }
+    if (!ex && opts[1].seen) {
+        o.layout = D4M_VOLUME_BRICKS;
+        o.codec = D4M_CODEC_LZ4;
+    }
+    if (!ex && opts[2].seen) {
+        const char *s = opts[2].arg;
+        o.layout = D4M_VOLUME_BRICKS;
+        if (strcmp(s, "raw") == 0)
+            o.codec = D4M_CODEC_RAW;
+        else if (strcmp(s, "lz4") == 0)
+            o.codec = D4M_CODEC_LZ4;
+        else if (strcmp(s, "zstd") == 0)
+            o.codec = D4M_CODEC_ZSTD;
+        else
+            ex = usage_error(c, "--codec is raw, lz4 or zstd, not '%s'", s);
+    }
+    if (!ex && opts[3].seen) {
+        if (parse_uint(&n, opts[3].arg, 1024) < 0)
+            ex = usage_error(c, "--overlap wants a number, not '%s'", opts[3].arg);
+        o.layout = D4M_VOLUME_BRICKS;
+        o.overlap = (unsigned)n;
+    }
+    if (!ex && opts[4].seen) {
+        if (parse_uint(&n, opts[4].arg, INT_MAX) < 0 || n == 0)
+            ex = usage_error(c, "--hdu wants an HDU number (1 is the primary), not '%s'",
+                             opts[4].arg);
+        o.hdu = (int)n;
+    }
+    d4m_db *db = NULL;
+    if (!ex)
+        ex = open_db(&db, pos[0], D4M_DB_CREATE);
+    if (!ex) {
+        int rc = d4m_volume_ingest_fits(db, pos[1], (const char *const *)(pos + 2), np - 2, &o);
+        if (rc < 0)
+            ex = fail(rc);
+    }
+    d4m_db_close(db);
+    free(pos);
+    return ex;
+}
+
+static int cmd_volume(const command *c, int argc, char **argv)
+{
+    option opts[] = { { "out", 1, 0, NULL } };
+    char *pos[5];
+    size_t np;
+    int ex = parse_args(c, argc, argv, opts, 1, pos, &np, 2, 5);
+    if (ex)
+        return ex;
+    if (np != 2 && np != 5)
+        return usage_error(c, "give all three ranges z0:z1 y0:y1 x0:x1, or none");
+    d4m_box b;
+    if (np == 5 && (parse_span(&b.z0, &b.z1, pos[2]) || parse_span(&b.y0, &b.y1, pos[3]) ||
+                    parse_span(&b.x0, &b.x1, pos[4])))
+        return usage_error(c, "a range is 'first:last' (inclusive, 0-based) or one number");
+    if (np == 2 && opts[0].seen)
+        return usage_error(c, "--out wants a box");
+    d4m_db *db;
+    if ((ex = open_db(&db, pos[0], D4M_DB_READONLY)))
+        return ex;
+    d4m_volume *v = NULL;
+    int rc = d4m_volume_open(&v, db, pos[1]);
+    if (rc >= 0 && np == 2) {
+        d4m_volume_info in;
+        rc = d4m_volume_info_get(&in, v);
+        if (rc >= 0) {
+            printf("dims: %" PRId64 " %" PRId64 " %" PRId64 "\n", in.nz, in.ny, in.nx);
+            printf("type: %s\n", d4m_dtype_name(in.dtype));
+            printf("layout: %s\n", in.layout == D4M_VOLUME_BRICKS ? "bricks" : "triples");
+            if (in.layout == D4M_VOLUME_BRICKS) {
+                printf("brick: %u %u %u\n", in.brick[0], in.brick[1], in.brick[2]);
+                printf("overlap: %u\n", in.overlap);
+                printf("codec: %s\n", in.codec == D4M_CODEC_LZ4 ? "lz4"
+                                      : in.codec == D4M_CODEC_ZSTD ? "zstd" : "raw");
+            }
+            printf("bitpix: %d\n", in.bitpix);
+            printf("bscale: %.17g\nbzero: %.17g\n", in.bscale, in.bzero);
+            if (in.has_blank)
+                printf("blank: %" PRId64 "\n", in.blank);
+            printf("cards: %zu\n", in.ncards);
+            printf("approx_bytes: %" PRIu64 "\n", in.approx_bytes);
+        }
+    } else if (rc >= 0 && opts[0].seen) {
+        rc = d4m_volume_write_fits(v, &b, opts[0].arg);
+    } else if (rc >= 0) {
+        /* z<TAB>y<TAB>x<TAB>value for each voxel present */
+        d4m_volume_info in;
+        unsigned char *buf = NULL;
+        rc = d4m_volume_info_get(&in, v);
+        uint64_t nv = d4m_box_voxels(&b);
+        size_t es = d4m_dtype_size(in.dtype);
+        if (rc >= 0 && nv > (uint64_t)1 << 31)
+            rc = -1, ex = failf("the box has %" PRIu64 " voxels; write it with --out", nv);
+        if (rc >= 0 && !(buf = malloc((size_t)nv * es + 1)))
+            rc = -1, ex = failf("out of memory");
+        if (rc >= 0)
+            rc = d4m_volume_read_box(buf, v, &b);
+        if (rc >= 0) {
+            size_t k = 0;
+            for (int64_t z = b.z0; z <= b.z1; z++)
+                for (int64_t y = b.y0; y <= b.y1; y++)
+                    for (int64_t x = b.x0; x <= b.x1; x++, k++) {
+                        const unsigned char *p = buf + k * es;
+                        char num[40];
+                        double d = 0;
+                        int absent = 0;
+                        switch (in.dtype) {
+                        case D4M_U8: d = *p; break;
+                        case D4M_I8: d = *(const int8_t *)p; break;
+                        case D4M_U16: { uint16_t t; memcpy(&t, p, 2); d = t; break; }
+                        case D4M_I16: { int16_t t; memcpy(&t, p, 2); d = t; break; }
+                        case D4M_U32: { uint32_t t; memcpy(&t, p, 4); d = t; break; }
+                        case D4M_I32: { int32_t t; memcpy(&t, p, 4); d = t; break; }
+                        case D4M_U64: { uint64_t t; memcpy(&t, p, 8); d = (double)t; break; }
+                        case D4M_I64: { int64_t t; memcpy(&t, p, 8); d = (double)t; break; }
+                        case D4M_F32: { float t; memcpy(&t, p, 4); d = t; break; }
+                        case D4M_F64: memcpy(&d, p, 8); break;
+                        }
+                        if (in.dtype == D4M_F32 || in.dtype == D4M_F64)
+                            absent = isnan(d);
+                        else
+                            absent = in.has_blank && d == in.fill;
+                        if (absent)
+                            continue;
+                        format_number(num, sizeof num, d);
+                        printf("%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%s\n", z, y, x, num);
+                    }
+        }
+        free(buf);
+        if (rc >= 0)
+            ex = finish_output();
+    }
+    if (rc < 0 && !ex)
+        ex = fail(rc);
+    d4m_volume_close(v);
+    d4m_db_close(db);
+    return ex;
+}
+
 /* ------------------------------------------------------------------ help */
 
 static const command commands[] = {
@@ -958,6 +1146,35 @@ static const command commands[] = {
       "(yes/no), degree (yes/no), combiner (none, sum, min, max), col_combiners\n"
       "(the number of column-prefix combiners) and approx_bytes (on disk,\n"
       "approximate).\n" },
+    { "fits-ingest", cmd_fits_ingest,
+      "fits-ingest DB TABLE FILE... [--bricks N] [--compress] [--codec C] [--overlap N] [--hdu N]",
+      "ingest FITS images as a volume (one cube, or a stack of slices in z order)",
+      "Ingests one FITS image (2-D, or a 3-D cube) or a stack of 2-D slices, one\n"
+      "file per z in the order given, as the new volume table TABLE (creating\n"
+      "the database if missing).  BSCALE/BZERO are applied, BLANK and NaN pixels\n"
+      "are absent, and the header cards are kept.  All or nothing: a bad file\n"
+      "leaves no table.  A file name may name its HDU cfitsio's way: f.fits[2].\n"
+      "\n"
+      "By default each voxel is a triple (row z*ny+y+1, column x+1): an ordinary\n"
+      "integer-keyed table that get reads.\n"
+      "\n"
+      "  --bricks N     keep the volume as N^3 bricks, one stored value each\n"
+      "  --compress     bricks byte-shuffled and LZ4-compressed (64^3 unless\n"
+      "                 --bricks)\n"
+      "  --codec C      brick codec: raw, lz4 or zstd\n"
+      "  --overlap N    each brick also holds N voxels of its neighbours per side\n"
+      "  --hdu N        the HDU to read (1 is the primary array; default: the\n"
+      "                 first HDU with an image)\n" },
+    { "volume", cmd_volume,
+      "volume DB TABLE [z0:z1 y0:y1 x0:x1 [--out FILE.fits]]",
+      "describe a volume, print a box's voxels, or write a box as FITS",
+      "Without a box, prints \"key: value\" lines describing the volume (dims\n"
+      "as z y x, type, layout, brick, codec, bitpix, bscale, bzero, blank,\n"
+      "cards, approx_bytes).  With a box (inclusive, 0-based ranges first:last\n"
+      "or single numbers, z then y then x), prints \"z<TAB>y<TAB>x<TAB>value\"\n"
+      "for every voxel present, or with --out writes the box as a new FITS file\n"
+      "(the source's BITPIX, BSCALE, BZERO, BLANK and header cards; CRPIXn\n"
+      "shifted to the box).  A box outside the volume is an error.\n" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
