@@ -10,6 +10,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "internal.h"
 
 /* 1 if the n bytes are valid UTF-8 without NUL. */
@@ -167,7 +170,7 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
      * thread, so they are recorded again here. */
     int rcs[3] = { 0, 0, 0 };
 #ifdef _OPENMP
-#pragma omp parallel sections num_threads(2) if (n >= 50000)
+#pragma omp parallel sections num_threads(2) if (n >= 50000 && omp_get_max_threads() > 1)
 #endif
     {
 #ifdef _OPENMP

@@ -3,6 +3,10 @@
  * and the translation of GrB_Info into our error codes.
  */
 #include <pthread.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "internal.h"
 
 int d4m__grb(GrB_Info info, const char *what)
@@ -44,3 +48,18 @@ int d4m__init(void)
     return 0;
 }
 
+
+int d4m_set_threads(int n)
+{
+    if (n < 0)
+        return d4m__error(D4M_EINVAL, "d4m_set_threads: %d threads", n);
+    D4M_TRY(d4m__init());
+    if (n == 0) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        n = ncpu > 0 ? (int)ncpu : 1;
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+    return D4M_GRB(GxB_Global_Option_set(GxB_NTHREADS, n));
+}

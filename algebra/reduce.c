@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "internal.h"
 
 typedef enum { RED_SUM, RED_MAX, RED_MIN } reduce_op;
@@ -63,7 +66,7 @@ static int reduce(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
                 rc = D4M_ENOMEM;
         }
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(PARTS) if (parts > 1)
+#pragma omp parallel for num_threads(PARTS) if (parts > 1 && omp_get_max_threads() > 1)
 #endif
         for (int q = 0; q < parts; q++) {
             if (rc)

@@ -324,6 +324,10 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
         (comm->size > 1 && (!comm->barrier || !comm->bcast || !comm->allgather)))
         return d4m__error(D4M_EINVAL, "ingest: bad communicator (rank %d of %d)", comm->rank,
                           comm->size);
+    /* The ranks are the parallelism: idle helper threads of each rank would
+     * spin on the cores the other ranks need. */
+    if (comm->size > 1)
+        D4M_TRY(d4m_set_threads(1));
     d4m_ingest *g = d4m__calloc(1, sizeof *g);
     if (!g)
         return D4M_ENOMEM;

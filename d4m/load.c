@@ -506,7 +506,9 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
         rc = d4m_assoc_find(&p.byrow, a, D4M_ORDER_ROW);
     if (!rc && pair)
         rc = d4m_assoc_find(&p.bycol, a, D4M_ORDER_COL);
-    if (!rc && (deg || s->bulk)) {
+    /* Entry counts: for the degree table, and for split points of an empty
+     * table's first load. */
+    if (!rc && (deg || (s->bulk && (empty[0] || empty[1])))) {
         p.rowcnt = d4m__calloc((size_t)p.rows.n, sizeof *p.rowcnt);
         p.colcnt = d4m__calloc((size_t)p.cols.n, sizeof *p.colcnt);
         if (!p.rowcnt || !p.colcnt)

@@ -27,6 +27,12 @@
 extern "C" {
 #endif
 
+/* How many threads the library's own loops and GraphBLAS use in this
+ * process (0: one per core, the default).  Several processes on one machine
+ * (MPI ranks) each want fewer: d4m_ingest_begin sets 1 when it has several
+ * ranks.  Errors: D4M_EINVAL. */
+int d4m_set_threads(int n);
+
 /* The library's version string, e.g. "0.1.0". */
 const char *d4m_version(void);
 

@@ -15,6 +15,9 @@
  * DB/d4m-tmp/, and rank 0 opens the database and ingests them.  Other ranks
  * never open the database.
  *
+ * With several ranks, d4m_ingest_begin makes each rank's library calls use
+ * one thread (d4m_set_threads(1)): the ranks are the parallelism.
+ *
  * Memory is bounded: a rank buffers up to opts.memory_budget bytes of encoded
  * triples, then sorts and writes them as a run file; the commit merges runs.
  *
