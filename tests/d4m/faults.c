@@ -1155,6 +1155,8 @@ Test(db_faults, unparsable_query_is_eparse_with_offset, .init = setup, .fini = c
     CHECK_FAILS(d4m_table_get(&a, n, q, NULL), D4M_EPARSE);
     cr_assert_null(a);
     cr_assert(strstr(d4m_error_message(), "bob") != NULL, "message: %s", d4m_error_message());
+    /* The table does not know where in the text the term was: no offset. */
+    cr_assert_eq(d4m_error_offset(), -1, "offset %ld", d4m_error_offset());
     d4m_query_free(q);
     d4m_table_close(n);
     d4m_table_close(t);
