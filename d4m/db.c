@@ -13,6 +13,8 @@
  * all in one call, and scans and compactions run per range.  Changing the
  * split points moves no data.
  */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -236,6 +238,26 @@ int d4m__encode_key(d4m_buf *b, d4m_kind kind, d4m_key skey, double nkey)
 
 /* ------------------------------------------------------------ databases */
 
+/* Sorted files of a bulk load that was interrupted: nobody else can be
+ * writing this database (we hold its lock), so every "load-*" file is stale.
+ * Files of a parallel ingest ("ing-*") are its ranks' and not touched. */
+static void remove_stale_loads(const char *path)
+{
+    char dir[4096], file[4352];
+    snprintf(dir, sizeof dir, "%s/d4m-tmp", path);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "load-", 5) != 0)
+            continue;
+        snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
+        unlink(file);
+    }
+    closedir(d);
+}
+
 int d4m_db_open(d4m_db **out, const char *path, unsigned flags)
 {
     if (!out || !path)
@@ -257,6 +279,8 @@ int d4m_db_open(d4m_db **out, const char *path, unsigned flags)
         return rc;
     }
     db->flags = flags;
+    if (!(flags & D4M_DB_READONLY))
+        remove_stale_loads(d4m_kv__path(db->kv));
     *out = db;
     return 0;
 }
