@@ -10,8 +10,14 @@
  *   3. integer keys, range-partitioned by rank, under a tiny memory budget
  *      (many runs per rank).
  * Rank 0 prints "N passed, M failed"; the exit code is non-zero on failure.
+ *
+ * With --die DIR, a rank is killed (SIGKILL) in the middle of an ingest into
+ * table "K" of the database DIR (created here): mpiexec then ends the whole
+ * job.  With --after-die DIR, a new job checks that nothing of that ingest is
+ * visible and that a rerun loads it (tests/mpi/die.sh runs both).
  */
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +124,26 @@ static int put_edges(d4m_ingest *g, int fail_rank)
                                   d4m_vec_num(vals, 3));
 }
 
+/* The ingest of the --die case: every rank puts its edges; the last rank is
+ * killed before the commit when die is set. */
+static int die_ingest(const d4m_comm *comm, int die)
+{
+    d4m_ingest *g;
+    int rc = d4m_ingest_begin(&g, dir, "K", comm, NULL);
+    if (rc)
+        return rc;
+    rc = put_edges(g, -1);
+    if (die && rank == nranks - 1) {
+        fprintf(stderr, "rank %d: killing myself mid-ingest\n", rank);
+        fflush(stderr);
+        raise(SIGKILL);
+    }
+    if (!rc)
+        rc = d4m_ingest_commit(g);
+    d4m_ingest_free(g);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -125,6 +151,25 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     MPI_Comm world = MPI_COMM_WORLD;
     d4m_comm comm = d4m_comm_mpi(&world);
+    if (argc == 3 && (strcmp(argv[1], "--die") == 0 || strcmp(argv[1], "--after-die") == 0)) {
+        snprintf(dir, sizeof dir, "%s", argv[2]);
+        if (strcmp(argv[1], "--die") == 0) {
+            create("K", D4M_STR);
+            die_ingest(&comm, 1);
+            MPI_Finalize();
+            return 0;   /* not reached: mpiexec ends the job */
+        }
+        expect_table("K", NULL, "", "after a rank died: nothing of the ingest is visible");
+        expect_table("KT", NULL, "", "nor in the transpose");
+        check(die_ingest(&comm, 0) == 0, "a rerun succeeds");
+        char w[64];
+        snprintf(w, sizeof w, "(shared,c1)  %d\n", 100 + nranks - 1);
+        expect_table("K", "shared ", w, "and its data are there");
+        if (rank == 0)
+            printf("%d passed, %d failed\n", passed, failed);
+        MPI_Finalize();
+        return failed ? 1 : 0;
+    }
     if (rank == 0) {
         snprintf(dir, sizeof dir, "/tmp/d4m-test-ingest-XXXXXX");
         if (!mkdtemp(dir))
