@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <fitsio.h>
 #include <lz4.h>
+#include <pthread.h>
 #include <zstd.h>
 #include "store.h"
 #include "d4m/volume.h"
@@ -289,14 +290,17 @@ static int64_t key_int(const char *p)
 /* A D4M_EFITS error naming the file, with cfitsio's reason. */
 static int fits_fail(int status, const char *path, const char *what)
 {
-    char text[FLEN_STATUS] = "", msg[FLEN_ERRMSG] = "", first[FLEN_ERRMSG] = "";
+    char text[FLEN_STATUS] = "", msg[FLEN_ERRMSG] = "", all[400] = "";
+    size_t used = 0;
     fits_get_errstatus(status, text);
-    /* the oldest message of cfitsio's stack says most */
-    while (fits_read_errmsg(msg))
-        if (!first[0])
-            snprintf(first, sizeof first, "%s", msg);
-    return d4m__error(D4M_EFITS, "%s: %s: %s%s%s", path, what, text, first[0] ? " (" : "",
-                      first[0] ? first : "");
+    /* cfitsio's message stack, oldest first, joined */
+    while (fits_read_errmsg(msg)) {
+        int n = snprintf(all + used, sizeof all - used, "%s%s", used ? "; " : "", msg);
+        if (n > 0 && (size_t)n < sizeof all - used)
+            used += (size_t)n;
+    }
+    return d4m__error(D4M_EFITS, "%s: %s: %s%s%s%s", path, what, text, used ? " (" : "",
+                      all, used ? ")" : "");
 }
 
 /* What the header of one image HDU says. */
@@ -1020,10 +1024,18 @@ int d4m_volume_ingest_fits(d4m_db *db, const char *table, const char *const *fil
 
 /* --------------------------------------------------------------- reads */
 
+/* What one reading thread keeps between boxes. */
+typedef struct worker {
+    d4m_buf scratch;     /* a decompressed brick */
+    ZSTD_DCtx *zd;       /* kept: a context per brick costs more than the brick */
+} worker;
+
+#define MAX_WORKERS 16
+
 struct d4m_volume {
     d4m_db *db;
     vol_record rec;
-    d4m_buf scratch;     /* a decompressed brick */
+    worker w[MAX_WORKERS];
 };
 
 int d4m_volume_open(d4m_volume **out, d4m_db *db, const char *table)
@@ -1065,7 +1077,10 @@ void d4m_volume_close(d4m_volume *v)
     if (!v)
         return;
     free(v->rec.cards);
-    d4m__buf_free(&v->scratch);
+    for (int i = 0; i < MAX_WORKERS; i++) {
+        d4m__buf_free(&v->w[i].scratch);
+        ZSTD_freeDCtx(v->w[i].zd);
+    }
     free(v);
 }
 
@@ -1119,50 +1134,59 @@ static int check_box(const d4m_volume *v, const d4m_box *b)
     return 0;
 }
 
-static int read_triples(void *buf, d4m_volume *v, const d4m_box *b)
+/* One box read's share of work for one thread: items [lo, hi) of its list
+ * (lines of voxels, or rows of bricks), with the thread's own iterator and
+ * decompression state. */
+typedef struct box_job {
+    void *buf;
+    const d4m_box *b;
+} box_job;
+
+static int triples_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_item,
+                        size_t hi_item)
 {
     const vol_record *r = &v->rec;
+    const d4m_box *b = j->b;
     size_t es = d4m_dtype_size(r->dtype);
     int64_t wx = b->x1 - b->x0 + 1, wy = b->y1 - b->y0 + 1;
-    fill_bytes(buf, (size_t)d4m_box_voxels(b), r->fill, es);
     unsigned char lo[20], hi[20];
     d4m_kv_iter *it = NULL;
     int rc = 0;
-    for (int64_t z = b->z0; z <= b->z1 && !rc; z++)
-        for (int64_t y = b->y0; y <= b->y1 && !rc; y++) {
-            int64_t row = z * r->ny + y + 1;
-            triple_key(lo, r->id, row, b->x0 + 1);
-            triple_key(hi, r->id, row, b->x1 + 2);
-            d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
-            rc = it ? d4m_kv__iter_seek(it, l, h) : d4m_kv__iter_new(&it, v->db->kv, NULL, l, h);
-            if (rc)
+    for (size_t item = lo_item; item < hi_item && !rc; item++) {
+        int64_t z = b->z0 + (int64_t)item / wy, y = b->y0 + (int64_t)item % wy;
+        int64_t row = z * r->ny + y + 1;
+        triple_key(lo, r->id, row, b->x0 + 1);
+        triple_key(hi, r->id, row, b->x1 + 2);
+        d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
+        rc = it ? d4m_kv__iter_seek(it, l, h) : d4m_kv__iter_new(&it, v->db->kv, NULL, l, h);
+        if (rc)
+            break;
+        unsigned char *line = (unsigned char *)j->buf + (size_t)item * (size_t)wx * es;
+        /* No step past the line's last voxel: the store's iterator has no
+         * upper bound, and the step could load the next block. */
+        for (; d4m_kv__iter_valid(it); d4m_kv__iter_next(it)) {
+            d4m_key k = d4m_kv__iter_key(it), val = d4m_kv__iter_value(it);
+            if (k.len != 20 || val.len != 9 || val.ptr[0] != 'd') {
+                rc = d4m__error(D4M_ECORRUPT, "a voxel triple of the volume is damaged");
                 break;
-            unsigned char *line = (unsigned char *)buf +
-                                  ((size_t)((z - b->z0) * wy + (y - b->y0)) * (size_t)wx) * es;
-            /* No step past the line's last voxel: the store's iterator has
-             * no upper bound, and the step could load the next block. */
-            for (; d4m_kv__iter_valid(it); d4m_kv__iter_next(it)) {
-                d4m_key k = d4m_kv__iter_key(it), val = d4m_kv__iter_value(it);
-                if (k.len != 20 || val.len != 9 || val.ptr[0] != 'd') {
-                    rc = d4m__error(D4M_ECORRUPT, "a voxel triple of the volume is damaged");
-                    break;
-                }
-                int64_t x = key_int(k.ptr + 12) - 1 - b->x0;
-                double d;
-                memcpy(&d, val.ptr + 1, 8);
-                set_num(line, (size_t)x, r->dtype, d);
-                if (x == wx - 1)
-                    break;
             }
-            if (!rc)
-                rc = d4m_kv__iter_status(it);
+            int64_t x = key_int(k.ptr + 12) - 1 - b->x0;
+            double d;
+            memcpy(&d, val.ptr + 1, 8);
+            set_num(line, (size_t)x, r->dtype, d);
+            if (x == wx - 1)
+                break;
         }
+        if (!rc)
+            rc = d4m_kv__iter_status(it);
+    }
+    (void)w;
     d4m_kv__iter_free(it);
     return rc;
 }
 
 /* A brick's voxels, decoded: raw bricks point into the stored value. */
-static int brick_payload(const unsigned char **out, d4m_volume *v, d4m_key val, size_t raw)
+static int brick_payload(const unsigned char **out, worker *w, d4m_key val, size_t raw)
 {
     if (val.len < 2 || val.ptr[0] != 's')
         return d4m__error(D4M_ECORRUPT, "a brick of the volume is damaged");
@@ -1175,25 +1199,27 @@ static int brick_payload(const unsigned char **out, d4m_volume *v, d4m_key val, 
         *out = (const unsigned char *)p;
         return 0;
     }
-    if (v->scratch.cap < raw) {
-        char *q = d4m__realloc(v->scratch.p, raw);
+    if (w->scratch.cap < raw) {
+        char *q = d4m__realloc(w->scratch.p, raw);
         if (!q)
             return D4M_ENOMEM;
-        v->scratch.p = q;
-        v->scratch.cap = raw;
+        w->scratch.p = q;
+        w->scratch.cap = raw;
     }
     if (tag == 'L') {
-        int got = LZ4_decompress_safe(p, v->scratch.p, (int)n, (int)raw);
+        int got = LZ4_decompress_safe(p, w->scratch.p, (int)n, (int)raw);
         if (got < 0 || (size_t)got != raw)
             return d4m__error(D4M_ECORRUPT, "an LZ4 brick does not decompress");
     } else if (tag == 'Z') {
-        size_t got = ZSTD_decompress(v->scratch.p, raw, p, n);
+        if (!w->zd && !(w->zd = ZSTD_createDCtx()))
+            return d4m__error(D4M_ENOMEM, "out of memory for a zstd context");
+        size_t got = ZSTD_decompressDCtx(w->zd, w->scratch.p, raw, p, n);
         if (ZSTD_isError(got) || got != raw)
             return d4m__error(D4M_ECORRUPT, "a zstd brick does not decompress");
     } else {
         return d4m__error(D4M_ECORRUPT, "a brick has unknown codec '%c'", tag);
     }
-    *out = (const unsigned char *)v->scratch.p;
+    *out = (const unsigned char *)w->scratch.p;
     return 0;
 }
 
@@ -1220,74 +1246,133 @@ static void unshuffle_run(unsigned char *dst, const unsigned char *src, size_t i
     }
 }
 
-static int read_bricks(void *buf, d4m_volume *v, const d4m_box *b)
+static int bricks_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_item,
+                       size_t hi_item)
 {
     const vol_record *r = &v->rec;
+    const d4m_box *b = j->b;
+    void *buf = j->buf;
     size_t es = d4m_dtype_size(r->dtype);
     int64_t o = r->overlap, B[3] = { r->brick[0], r->brick[1], r->brick[2] };
     int64_t ey = B[1] + 2 * o, ex = B[2] + 2 * o;
     size_t bn = (size_t)((B[0] + 2 * o) * ey * ex), raw = bn * es;
     int64_t wx = b->x1 - b->x0 + 1, wy = b->y1 - b->y0 + 1;
     int64_t nby = nbricks(r->ny, r->brick[1]);
+    int64_t by0 = b->y0 / B[1], nrow_y = b->y1 / B[1] - by0 + 1;
     unsigned char lo[20], hi[20];
     d4m_kv_iter *it = NULL;
     int rc = 0;
-    for (int64_t bz = b->z0 / B[0]; bz <= b->z1 / B[0] && !rc; bz++)
-        for (int64_t by = b->y0 / B[1]; by <= b->y1 / B[1] && !rc; by++) {
-            int64_t bx0 = b->x0 / B[2], bx1 = b->x1 / B[2];
-            triple_key(lo, r->id, bz * nby + by + 1, bx0 + 1);
-            triple_key(hi, r->id, bz * nby + by + 1, bx1 + 2);
-            d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
-            rc = it ? d4m_kv__iter_seek(it, l, h) : d4m_kv__iter_new(&it, v->db->kv, NULL, l, h);
-            int64_t expect = bx0;
-            for (; !rc && d4m_kv__iter_valid(it); d4m_kv__iter_next(it), expect++) {
-                d4m_key k = d4m_kv__iter_key(it);
-                int64_t bx = k.len == 20 ? key_int(k.ptr + 12) - 1 : -1;
-                if (bx != expect) {
-                    rc = d4m__error(D4M_ECORRUPT, "brick (%lld, %lld, %lld) of the volume is "
-                                    "missing", (long long)bz, (long long)by, (long long)expect);
-                    break;
+    for (size_t item = lo_item; item < hi_item && !rc; item++) {
+        int64_t bz = b->z0 / B[0] + (int64_t)item / nrow_y, by = by0 + (int64_t)item % nrow_y;
+        int64_t bx0 = b->x0 / B[2], bx1 = b->x1 / B[2];
+        triple_key(lo, r->id, bz * nby + by + 1, bx0 + 1);
+        triple_key(hi, r->id, bz * nby + by + 1, bx1 + 2);
+        d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
+        rc = it ? d4m_kv__iter_seek(it, l, h) : d4m_kv__iter_new(&it, v->db->kv, NULL, l, h);
+        int64_t expect = bx0;
+        for (; !rc && d4m_kv__iter_valid(it); d4m_kv__iter_next(it), expect++) {
+            d4m_key k = d4m_kv__iter_key(it);
+            int64_t bx = k.len == 20 ? key_int(k.ptr + 12) - 1 : -1;
+            if (bx != expect)
+                break;
+            const unsigned char *src = NULL;
+            rc = brick_payload(&src, w, d4m_kv__iter_value(it), raw);
+            if (rc)
+                break;
+            /* the part of the box in this brick's core */
+            int64_t za = bz * B[0], zb = za + B[0] - 1, ya = by * B[1], yb = ya + B[1] - 1,
+                    xa = bx * B[2], xb = xa + B[2] - 1;
+            if (za < b->z0) za = b->z0;
+            if (zb > b->z1) zb = b->z1;
+            if (ya < b->y0) ya = b->y0;
+            if (yb > b->y1) yb = b->y1;
+            if (xa < b->x0) xa = b->x0;
+            if (xb > b->x1) xb = b->x1;
+            size_t run = (size_t)(xb - xa + 1);
+            for (int64_t z = za; z <= zb; z++)
+                for (int64_t y = ya; y <= yb; y++) {
+                    size_t i = (size_t)(((z - bz * B[0] + o) * ey + (y - by * B[1] + o)) * ex +
+                                        (xa - bx * B[2] + o));
+                    unsigned char *dst = (unsigned char *)buf +
+                        ((size_t)(((z - b->z0) * wy + (y - b->y0)) * wx + (xa - b->x0))) * es;
+                    if (r->codec == D4M_CODEC_RAW)
+                        memcpy(dst, src + i * es, run * es);
+                    else
+                        unshuffle_run(dst, src, i, run, bn, es);
                 }
-                const unsigned char *src = NULL;
-                rc = brick_payload(&src, v, d4m_kv__iter_value(it), raw);
-                if (rc)
-                    break;
-                /* the part of the box in this brick's core */
-                int64_t za = bz * B[0], zb = za + B[0] - 1, ya = by * B[1], yb = ya + B[1] - 1,
-                        xa = bx * B[2], xb = xa + B[2] - 1;
-                if (za < b->z0) za = b->z0;
-                if (zb > b->z1) zb = b->z1;
-                if (ya < b->y0) ya = b->y0;
-                if (yb > b->y1) yb = b->y1;
-                if (xa < b->x0) xa = b->x0;
-                if (xb > b->x1) xb = b->x1;
-                size_t run = (size_t)(xb - xa + 1);
-                for (int64_t z = za; z <= zb; z++)
-                    for (int64_t y = ya; y <= yb; y++) {
-                        size_t i = (size_t)(((z - bz * B[0] + o) * ey + (y - by * B[1] + o)) * ex +
-                                            (xa - bx * B[2] + o));
-                        unsigned char *dst = (unsigned char *)buf +
-                            ((size_t)(((z - b->z0) * wy + (y - b->y0)) * wx + (xa - b->x0))) * es;
-                        if (r->codec == D4M_CODEC_RAW)
-                            memcpy(dst, src + i * es, run * es);
-                        else
-                            unshuffle_run(dst, src, i, run, bn, es);
-                    }
-                /* The last brick of the row: no step to the next (the store's
-                 * iterator has no upper bound; the step would read a brick). */
-                if (bx == bx1) {
-                    expect++;
-                    break;
-                }
+            /* The last brick of the row: no step to the next (the store's
+             * iterator has no upper bound; the step would read a brick). */
+            if (bx == bx1) {
+                expect++;
+                break;
             }
-            if (!rc)
-                rc = d4m_kv__iter_status(it);
-            if (!rc && expect != bx1 + 1)
-                rc = d4m__error(D4M_ECORRUPT, "brick (%lld, %lld, %lld) of the volume is "
-                                "missing", (long long)bz, (long long)by, (long long)expect);
         }
+        if (!rc)
+            rc = d4m_kv__iter_status(it);
+        if (!rc && expect != bx1 + 1)
+            rc = d4m__error(D4M_ECORRUPT, "brick (%lld, %lld, %lld) of the volume is missing",
+                            (long long)bz, (long long)by, (long long)expect);
+    }
     d4m_kv__iter_free(it);
     return rc;
+}
+
+typedef int (*part_fn)(d4m_volume *v, worker *w, const box_job *j, size_t lo, size_t hi);
+
+typedef struct part {
+    d4m_volume *v;
+    part_fn fn;
+    const box_job *j;
+    int t;
+    size_t lo, hi;
+    int rc;
+    char msg[512];
+} part;
+
+static void *part_main(void *arg)
+{
+    part *p = arg;
+    p->rc = p->fn(p->v, &p->v->w[p->t], p->j, p->lo, p->hi);
+    if (p->rc < 0)
+        snprintf(p->msg, sizeof p->msg, "%s", d4m_error_message());
+    return NULL;
+}
+
+/* Items [0, n) split into one contiguous share per thread (so that each
+ * thread's seeks move forward): the caller's thread and up to ncores - 1
+ * helpers started for this read and joined before it returns (no pool
+ * that spins between reads; on a busy machine a spinning pool made reads
+ * slower, not faster).  Small reads stay on the caller's thread.  An error
+ * on any thread is the call's error, with that thread's message. */
+static int run_parts(d4m_volume *v, part_fn fn, const box_job *j, size_t n, size_t min_items)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = ncpu > 1 ? (size_t)ncpu : 1;
+    if (nt > 4)
+        nt = 4;
+    if (nt > n / (min_items ? min_items : 1))
+        nt = n / (min_items ? min_items : 1);
+    if (nt <= 1)
+        return fn(v, &v->w[0], j, 0, n);
+    part p[4];
+    pthread_t th[4];
+    int started[4] = { 0 };
+    for (size_t t = 0; t < nt; t++)
+        p[t] = (part){ v, fn, j, (int)t, n * t / nt, n * (t + 1) / nt, 0, "" };
+    for (size_t t = 1; t < nt; t++)
+        started[t] = pthread_create(&th[t], NULL, part_main, &p[t]) == 0;
+    /* a helper that did not start: its share runs here */
+    part_main(&p[0]);
+    for (size_t t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            part_main(&p[t]);
+    }
+    for (size_t t = 0; t < nt; t++)
+        if (p[t].rc < 0)
+            return d4m__error(p[t].rc, "%s", p[t].msg);
+    return 0;
 }
 
 int d4m_volume_read_box(void *buf, d4m_volume *v, const d4m_box *b)
@@ -1295,7 +1380,16 @@ int d4m_volume_read_box(void *buf, d4m_volume *v, const d4m_box *b)
     if (!buf || !v || !b)
         return d4m__error(D4M_EINVAL, "d4m_volume_read_box: NULL argument");
     D4M_TRY(check_box(v, b));
-    return v->rec.layout == D4M_VOLUME_TRIPLES ? read_triples(buf, v, b) : read_bricks(buf, v, b);
+    const vol_record *r = &v->rec;
+    box_job j = { buf, b };
+    if (r->layout == D4M_VOLUME_TRIPLES) {
+        fill_bytes(buf, (size_t)d4m_box_voxels(b), r->fill, d4m_dtype_size(r->dtype));
+        return run_parts(v, triples_part, &j,
+                         (size_t)((b->z1 - b->z0 + 1) * (b->y1 - b->y0 + 1)), 64);
+    }
+    int64_t rows = (b->z1 / r->brick[0] - b->z0 / r->brick[0] + 1) *
+                   (b->y1 / r->brick[1] - b->y0 / r->brick[1] + 1);
+    return run_parts(v, bricks_part, &j, (size_t)rows, 1);
 }
 
 /* A dense copy of box b (the caller frees it). */
