@@ -437,6 +437,64 @@ static bool rows_follow(d4m_ingest *g, d4m_vec row)
     return true;
 }
 
+/* Triples already in key order, unique, with numeric values, for a table
+ * with nothing else to feed (no transpose, degrees or combiners): the keys
+ * go to the file as they come, without an Assoc in between.  *done is false
+ * when the triples are not like that (the general path then takes them). */
+static int put_sorted(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val, size_t n,
+                      bool *done)
+{
+    *done = false;
+    if (g->has_pair || g->has_deg || g->m.ncc || g->m.combiner != D4M_COMBINE_NONE ||
+        val.kind != D4M_NUM || row.n != n || col.n != n || row.kind != col.kind ||
+        (g->m.keys == D4M_NUM) != (row.kind == D4M_NUM))
+        return 0;
+    for (size_t k = 1; k < n; k++) {
+        int c;
+        if (row.kind == D4M_NUM)
+            c = row.num[k] != row.num[k - 1] ? (row.num[k] > row.num[k - 1] ? 1 : -1)
+              : (col.num[k] > col.num[k - 1]) - (col.num[k] < col.num[k - 1]);
+        else {
+            c = d4m_key_cmp(row.str[k], row.str[k - 1]);
+            if (c == 0)
+                c = d4m_key_cmp(col.str[k], col.str[k - 1]);
+        }
+        if (c <= 0)
+            return 0;
+    }
+    if (row.kind == D4M_NUM)
+        for (size_t k = 0; k < n; k++)
+            if (!(row.num[k] >= 1 && col.num[k] >= 1 && row.num[k] <= 9007199254740992.0 &&
+                  col.num[k] <= 9007199254740992.0 && row.num[k] == (double)(int64_t)row.num[k] &&
+                  col.num[k] == (double)(int64_t)col.num[k]))
+                return 0;   /* let the general path say what is wrong */
+    *done = true;
+    int rc = d4m__sink_begin(&g->sink, &g->m, true);
+    d4m_buf key = { NULL, 0, 0 };
+    char v[9];
+    v[0] = 'd';
+    for (size_t k = 0; !rc && k < n; k++) {
+        if (val.num[val.n == 1 ? 0 : k] == 0)
+            continue;   /* a zero is no entry */
+        key.len = 0;
+        d4m_kv__put_table_id(&key, g->m.id);
+        rc = row.kind == D4M_NUM ? d4m_kv__encode_int(&key, (int64_t)row.num[k])
+                                 : d4m_kv__encode_str(&key, row.str[k]);
+        size_t rowlen = key.len - D4M_KV_TABLE_ID_LEN;
+        if (!rc)
+            rc = row.kind == D4M_NUM ? d4m_kv__encode_int(&key, (int64_t)col.num[k])
+                                     : d4m_kv__encode_str(&key, col.str[k]);
+        if (rc)
+            break;
+        memcpy(v + 1, &val.num[val.n == 1 ? 0 : k], 8);
+        rc = d4m__sink_add(&g->sink, (d4m_key){ key.p, key.len },
+                           (d4m_key){ key.p + D4M_KV_TABLE_ID_LEN, rowlen },
+                           (d4m_key){ v, 9 }, false);
+    }
+    d4m__buf_free(&key);
+    return rc;
+}
+
 int d4m_ingest_put_triples(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val)
 {
     if (!g)
@@ -466,14 +524,31 @@ int d4m_ingest_put_triples(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val)
         if (!rc)
             rc = d4m__vec_to_positions(&col, &cs, col, "column");
     }
+    /* Positions are checked now, not at a later flush: the error belongs to
+     * this put. */
+    for (int axis = 0; !rc && g->m.keys == D4M_NUM && axis < 2; axis++) {
+        const d4m_vec *v = axis == 0 ? &row : &col;
+        for (size_t k = 0; k < v->n; k++) {
+            double x = v->num[k];
+            if (!(x >= 1 && x <= 9007199254740992.0) || x != floor(x)) {
+                rc = d4m__error(D4M_EKEY, "ingest: %s key %zu is %g; integer keys are "
+                                "whole numbers from 1 to 2^53", axis ? "column" : "row", k, x);
+                break;
+            }
+        }
+    }
     if (!rc) {
         tbuf *b = val.kind == D4M_STR ? &g->str : &g->num;
         if (g->m.ncc == 0 && g->num.n == 0 && g->str.n == 0 && rows_follow(g, row)) {
             /* In order after everything so far: straight to files, no copy,
              * the table's file going on from the previous such put. */
-            g->follows = true;
-            rc = d4m__triples_assocs(&g->m, row, col, val, load_one, g);
-            g->follows = false;
+            bool done = false;
+            rc = put_sorted(g, row, col, val, n, &done);
+            if (!rc && !done) {
+                g->follows = true;
+                rc = d4m__triples_assocs(&g->m, row, col, val, load_one, g);
+                g->follows = false;
+            }
         } else {
             rc = tbuf_add(b, g->m.keys, row, col, val, n);
             note_peak(g);

@@ -172,7 +172,7 @@ int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const
 /* Start a sorted stream into table m.  follows: its keys all come after
  * the keys of the last stream into m, so a file held open for m goes on
  * (one file for a whole run of ordered loads, rather than one per load). */
-static int sink_begin(d4m_sink *s, const d4m_meta *m, bool follows)
+int d4m__sink_begin(d4m_sink *s, const d4m_meta *m, bool follows)
 {
     if (!s->bulk)
         return 0;
@@ -199,7 +199,7 @@ static int sink_begin(d4m_sink *s, const d4m_meta *m, bool follows)
 
 /* row is the encoded row part of key (without the table id), to find the
  * shard. */
-static int sink_add(d4m_sink *s, d4m_key key, d4m_key row, d4m_key val, bool merge)
+int d4m__sink_add(d4m_sink *s, d4m_key key, d4m_key row, d4m_key val, bool merge)
 {
     if (!s->bulk) {
         if (merge)
@@ -399,7 +399,7 @@ static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, co
     d4m_key ok = { NULL, 0 };
     char num[9];
     num[0] = 'd';
-    int rc = sink_begin(s, m, follows);
+    int rc = d4m__sink_begin(s, m, follows);
     for (size_t k = 0; !rc && k < t->n; k++) {
         uint64_t o = transposed ? t->col[k] : t->row[k];
         uint64_t i = transposed ? t->row[k] : t->col[k];
@@ -425,12 +425,12 @@ static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, co
         }
         if (!t->sval && comb == D4M_COMBINE_NONE) {
             memcpy(num + 1, &t->val[k], 8);   /* the common case, without a buffer */
-            rc = sink_add(s, kk, ok, (d4m_key){ num, 9 }, false);
+            rc = d4m__sink_add(s, kk, ok, (d4m_key){ num, 9 }, false);
             continue;
         }
         rc = value_of(&val, a, t, k, comb);
         if (!rc)
-            rc = sink_add(s, kk, ok, (d4m_key){ val.p, val.len }, comb != D4M_COMBINE_NONE);
+            rc = d4m__sink_add(s, kk, ok, (d4m_key){ val.p, val.len }, comb != D4M_COMBINE_NONE);
     }
     free(key);
     d4m__buf_free(&val);
@@ -446,7 +446,7 @@ static int stream_degrees(d4m_sink *s, const d4m_meta *deg, const put_state *p)
     if (!rc)
         rc = d4m_kv__encode_str(&in, (d4m_key){ "InDeg", 5 });
     if (!rc)
-        rc = sink_begin(s, deg, false);
+        rc = d4m__sink_begin(s, deg, false);
     uint64_t i = 0, j = 0;
     while (!rc && (i < p->rows.n || j < p->cols.n)) {
         /* Row key r with OutDeg vs column key c with InDeg: compare the
@@ -479,7 +479,7 @@ static int stream_degrees(d4m_sink *s, const d4m_meta *deg, const put_state *p)
         if (!rc)
             rc = d4m_kv__encode_merge(&val, 'S', (double)cnt);
         if (!rc)
-            rc = sink_add(s, (d4m_key){ key.p, key.len }, k, (d4m_key){ val.p, val.len }, true);
+            rc = d4m__sink_add(s, (d4m_key){ key.p, key.len }, k, (d4m_key){ val.p, val.len }, true);
     }
     d4m__buf_free(&out);
     d4m__buf_free(&in);

@@ -123,6 +123,12 @@ typedef struct d4m_sink {
 
 /* tmpdir NULL: the database's d4m-tmp/; prefix NULL: "load-PID". */
 int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const char *prefix);
+/* Start a sorted stream into table m (follows: its keys come after those of
+ * the last stream into m, so an open file of m goes on). */
+int d4m__sink_begin(d4m_sink *s, const d4m_meta *m, bool follows);
+/* The next key of the stream; row is the encoded row (after the table id),
+ * to cut files at shard boundaries. */
+int d4m__sink_add(d4m_sink *s, d4m_key key, d4m_key row, d4m_key val, bool merge);
 /* Flush the batch / finish the current file. */
 int d4m__sink_close(d4m_sink *s);
 /* Close, then ingest every file in one atomic step (bulk). */

@@ -194,3 +194,42 @@ Test(ingest_self, bad_arguments)
     d4m_ingest_free(NULL);
     ASSERT_TABLE(dir, "E", "");
 }
+
+/* Sorted, unique triples for a plain table skip the Assoc: the same table
+ * must result, zeros being no entry, and the next put may go backwards. */
+Test(ingest_self, sorted_puts_go_straight_to_files)
+{
+    char dir[64];
+    make_table(dir, "E", D4M_STR, 0, 0, D4M_COMBINE_NONE);
+    d4m_comm c = d4m_comm_self();
+    d4m_ingest *g;
+    CHECK_OK(d4m_ingest_begin(&g, dir, "E", &c, NULL));
+    d4m_key r1[] = { K("a"), K("a"), K("b") }, c1[] = { K("x"), K("y"), K("x") };
+    double v1[] = { 1, 0, 3 };
+    CHECK_OK(d4m_ingest_put_triples(g, d4m_vec_str(r1, 3), d4m_vec_str(c1, 3), d4m_vec_num(v1, 3)));
+    d4m_key r2[] = { K("c"), K("d") }, c2[] = { K("x"), K("x") };
+    double v2[] = { 4, 5 };
+    CHECK_OK(d4m_ingest_put_triples(g, d4m_vec_str(r2, 2), d4m_vec_str(c2, 2), d4m_vec_num(v2, 2)));
+    d4m_key r3[] = { K("a") }, c3[] = { K("x") };
+    double v3[] = { 9 };   /* backwards: buffered, and later puts win */
+    CHECK_OK(d4m_ingest_put_triples(g, d4m_vec_str(r3, 1), d4m_vec_str(c3, 1), d4m_vec_num(v3, 1)));
+    CHECK_OK(d4m_ingest_commit(g));
+    d4m_ingest_free(g);
+    ASSERT_TABLE(dir, "E", "(a,x)  9\n(b,x)  3\n(c,x)  4\n(d,x)  5\n");
+
+    char dir2[64];
+    make_table(dir2, "V", D4M_NUM, 0, 0, D4M_COMBINE_NONE);
+    CHECK_OK(d4m_ingest_begin(&g, dir2, "V", &c, NULL));
+    double r[] = { 1, 1, 2 }, cc[] = { 1, 3, 2 }, v[] = { 5, 6, 7 };
+    CHECK_OK(d4m_ingest_put_triples(g, d4m_vec_num(r, 3), d4m_vec_num(cc, 3), d4m_vec_num(v, 3)));
+    double rb[] = { 0.5 }, cb[] = { 1 };
+    CHECK_FAILS(d4m_ingest_put_triples(g, d4m_vec_num(rb, 1), d4m_vec_num(cb, 1),
+                                       d4m_vec_num(v, 1)), D4M_EKEY);
+    d4m_ingest_free(g);
+    ASSERT_TABLE(dir2, "V", "");
+    CHECK_OK(d4m_ingest_begin(&g, dir2, "V", &c, NULL));
+    CHECK_OK(d4m_ingest_put_triples(g, d4m_vec_num(r, 3), d4m_vec_num(cc, 3), d4m_vec_num(v, 3)));
+    CHECK_OK(d4m_ingest_commit(g));
+    d4m_ingest_free(g);
+    ASSERT_TABLE(dir2, "V", "(1,1)  5\n(2,2)  7\n(1,3)  6\n");
+}
