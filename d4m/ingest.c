@@ -471,25 +471,37 @@ static int put_sorted(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val, size
     *done = true;
     int rc = d4m__sink_begin(&g->sink, &g->m, true);
     d4m_buf key = { NULL, 0, 0 };
-    char v[9];
+    char v[9], ik[20];
     v[0] = 'd';
+    d4m_kv__put_table_id(&key, g->m.id);
+    if (!key.p)
+        return d4m__error(D4M_ENOMEM, "out of memory");
+    memcpy(ik, key.p, D4M_KV_TABLE_ID_LEN);
     for (size_t k = 0; !rc && k < n; k++) {
         if (val.num[val.n == 1 ? 0 : k] == 0)
             continue;   /* a zero is no entry */
-        key.len = 0;
-        d4m_kv__put_table_id(&key, g->m.id);
-        rc = row.kind == D4M_NUM ? d4m_kv__encode_int(&key, (int64_t)row.num[k])
-                                 : d4m_kv__encode_str(&key, row.str[k]);
+        memcpy(v + 1, &val.num[val.n == 1 ? 0 : k], 8);
+        if (row.kind == D4M_NUM) {
+            /* Integer keys, as kv/codec.c encodes them, written in place. */
+            uint64_t a = (uint64_t)(int64_t)row.num[k] ^ 0x8000000000000000ull;
+            uint64_t b = (uint64_t)(int64_t)col.num[k] ^ 0x8000000000000000ull;
+            for (int i = 7; i >= 0; i--, a >>= 8, b >>= 8) {
+                ik[4 + i] = (char)a;
+                ik[12 + i] = (char)b;
+            }
+            rc = d4m__sink_add(&g->sink, (d4m_key){ ik, 20 }, (d4m_key){ ik + 4, 8 },
+                               (d4m_key){ v, 9 }, false);
+            continue;
+        }
+        key.len = D4M_KV_TABLE_ID_LEN;
+        rc = d4m_kv__encode_str(&key, row.str[k]);
         size_t rowlen = key.len - D4M_KV_TABLE_ID_LEN;
         if (!rc)
-            rc = row.kind == D4M_NUM ? d4m_kv__encode_int(&key, (int64_t)col.num[k])
-                                     : d4m_kv__encode_str(&key, col.str[k]);
-        if (rc)
-            break;
-        memcpy(v + 1, &val.num[val.n == 1 ? 0 : k], 8);
-        rc = d4m__sink_add(&g->sink, (d4m_key){ key.p, key.len },
-                           (d4m_key){ key.p + D4M_KV_TABLE_ID_LEN, rowlen },
-                           (d4m_key){ v, 9 }, false);
+            rc = d4m_kv__encode_str(&key, col.str[k]);
+        if (!rc)
+            rc = d4m__sink_add(&g->sink, (d4m_key){ key.p, key.len },
+                               (d4m_key){ key.p + D4M_KV_TABLE_ID_LEN, rowlen },
+                               (d4m_key){ v, 9 }, false);
     }
     d4m__buf_free(&key);
     return rc;
