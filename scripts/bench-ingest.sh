@@ -58,7 +58,8 @@ set xlabel "MPI ranks"
 set ylabel "million triples per second"
 set logscale x 2
 set xtics (1, 2, 4, 8)
-set key top left
+set key bottom right
+set xrange [0.9:9]
 set grid
 set yrange [0:*]
 plot "$json.dat" index 0 using 1:2 with linespoints lw 2 title "d4m, integer keys (voxels)", \
