@@ -65,10 +65,6 @@ static int enc_axis(enc_keys *e, const d4m_assoc *a, int dim, d4m_kind kind)
     return 0;
 }
 
-d4m_key d4m__enc_at(const enc_keys *e, uint64_t i)
-{
-    return (d4m_key){ e->b.p + e->off[i], (size_t)(e->off[i + 1] - e->off[i]) };
-}
 
 /* ----------------------------------------------------------- combiners */
 

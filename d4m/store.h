@@ -82,7 +82,11 @@ typedef struct {
 } enc_keys;
 
 void d4m__enc_free(enc_keys *e);
-d4m_key d4m__enc_at(const enc_keys *e, uint64_t i);
+static inline d4m_key d4m__enc_at(const enc_keys *e, uint64_t i)
+{
+    d4m_key k = { e->b.p + e->off[i], (size_t)(e->off[i + 1] - e->off[i]) };
+    return k;
+}
 
 /* The combiner of raw column key col in table m. */
 d4m_combiner d4m__col_combiner(const d4m_meta *m, d4m_key col);
