@@ -302,6 +302,18 @@ int d4m__csr_new(d4m_csr *c, uint64_t nrows, uint64_t ncols, uint64_t nvec, uint
 static void csr_filter(d4m_csr *c, bool drop_zeros, const uint64_t *rmap, const uint64_t *cmap,
                        uint64_t rlimit, uint64_t climit)
 {
+    if (!rmap && !cmap && rlimit == UINT64_MAX && climit == UINT64_MAX) {
+        /* Nothing to remap: a read-only look first, since results of +, *
+         * and the like seldom hold a zero or an empty row, and then no
+         * entry needs to move. */
+        bool clean = true;
+        for (uint64_t k = 0; clean && k < c->nvec; k++)
+            clean = c->p[k + 1] > c->p[k];
+        for (uint64_t t = 0; clean && drop_zeros && t < c->p[c->nvec]; t++)
+            clean = c->x[t] != 0;
+        if (clean)
+            return;
+    }
     uint64_t w = 0, v = 0;
     uint64_t start = 0;
     for (uint64_t k = 0; k < c->nvec; k++) {
