@@ -13,7 +13,9 @@
  *    voxel's x line, 1-based as D4M positions are), col = x + 1, value = the
  *    voxel's value (a number).  The table is an ordinary table: d4m_table_get
  *    and `d4m get` read it.  Blank voxels have no triple; zeros do (a stored
- *    zero), so that a dense read tells them apart.
+ *    zero), so that a dense read tells them apart.  Values are stored as
+ *    numbers (doubles): 64-bit integers beyond 2^53 are not exact here (they
+ *    are in bricks).
  *
  *  - D4M_VOLUME_BRICKS: the volume cut into bricks of bz x by x bx voxels
  *    (default 64^3), each brick one stored value, keyed by the brick's
