@@ -7,6 +7,7 @@
  * the usual D4M workloads (N triples over N/10 distinct keys) that is ten
  * times less sorting than sorting all keys.
  */
+#define _GNU_SOURCE   /* qsort_r */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -166,15 +167,14 @@ typedef struct {
     uint64_t idx;      /* index of the unique key */
 } sort_item;
 
-/* qsort has no context argument. */
-static _Thread_local const d4m_keys *sort_keys;
-
-static int cmp_items(const void *pa, const void *pb)
+/* qsort_r (glibc) passes the keys: no thread-local lookup per comparison. */
+static int cmp_items(const void *pa, const void *pb, void *ctx)
 {
     const sort_item *a = pa, *b = pb;
+    const d4m_keys *keys = ctx;
     if (a->prefix != b->prefix)
         return a->prefix < b->prefix ? -1 : 1;
-    return d4m_key_cmp(d4m__keys_at(sort_keys, a->idx), d4m__keys_at(sort_keys, b->idx));
+    return d4m_key_cmp(d4m__keys_at(keys, a->idx), d4m__keys_at(keys, b->idx));
 }
 
 /* Sort items by key: an LSD radix sort on the 8-byte big-endian prefix
@@ -185,9 +185,7 @@ static int sort_items(sort_item *items, uint64_t n, const d4m_keys *keys)
 {
     enum { BITS = 11, BUCKETS = 1 << BITS };
     if (n < 64) {
-        sort_keys = keys;
-        qsort(items, (size_t)n, sizeof *items, cmp_items);
-        sort_keys = NULL;
+        qsort_r(items, (size_t)n, sizeof *items, cmp_items, (void *)keys);
         return 0;
     }
     sort_item *tmp = d4m__malloc(d4m__mul((size_t)n, sizeof *tmp));
@@ -220,16 +218,14 @@ static int sort_items(sort_item *items, uint64_t n, const d4m_keys *keys)
         memcpy(items, src, (size_t)n * sizeof *items);
     free(tmp);
     free(cnt);
-    sort_keys = keys;
     for (uint64_t i = 0; i < n;) {
         uint64_t j = i + 1;
         while (j < n && items[j].prefix == items[i].prefix)
             j++;
         if (j - i > 1)
-            qsort(items + i, (size_t)(j - i), sizeof *items, cmp_items);
+            qsort_r(items + i, (size_t)(j - i), sizeof *items, cmp_items, (void *)keys);
         i = j;
     }
-    sort_keys = NULL;
     return 0;
 }
 
@@ -331,6 +327,34 @@ int d4m__keys_from_strings(d4m_keys *out, uint64_t *id, const d4m_key *keys, siz
     if (n >= UINT32_MAX)
         return d4m__error(D4M_ETOOBIG, "%zu string keys in one call; at most %u", n,
                           UINT32_MAX - 1);
+
+    /* Keys already in order (a table scan, sorted text): one linear pass. */
+    size_t t0 = 1;
+    while (t0 < n && d4m_key_cmp(keys[t0 - 1], keys[t0]) <= 0)
+        t0++;
+    if (n && t0 == n) {
+        size_t nbytes = 0;
+        uint64_t nu = 0;
+        for (size_t t = 0; t < n; t++) {
+            if (t == 0 || d4m_key_cmp(keys[t - 1], keys[t]) != 0) {
+                nu++;
+                nbytes += keys[t].len;
+            }
+        }
+        D4M_TRY(keys_alloc(out, nu, nbytes));
+        size_t pos = 0;
+        uint64_t r = 0;
+        for (size_t t = 0; t < n; t++) {
+            if (t == 0 || d4m_key_cmp(keys[t - 1], keys[t]) != 0) {
+                if (keys[t].len)
+                    memcpy(out->buf + pos, keys[t].ptr, keys[t].len);
+                pos += keys[t].len;
+                out->off[++r] = pos;
+            }
+            id[t] = r - 1;
+        }
+        return 0;
+    }
 
     dedup d;
     memset(&d, 0, sizeof d);
