@@ -20,6 +20,8 @@ struct d4m_kv {
     rocksdb_writeoptions_t *wopts, *wopts_sync;
     rocksdb_readoptions_t *ropts;
     rocksdb_envoptions_t *envopts;
+    rocksdb_block_based_table_options_t *table;
+    rocksdb_cache_t *cache;
     char *path;
     unsigned flags;
 };
@@ -192,6 +194,8 @@ void d4m_kv__close(d4m_kv *kv)
     if (kv->wopts_sync) rocksdb_writeoptions_destroy(kv->wopts_sync);
     if (kv->ropts) rocksdb_readoptions_destroy(kv->ropts);
     if (kv->envopts) rocksdb_envoptions_destroy(kv->envopts);
+    if (kv->table) rocksdb_block_based_options_destroy(kv->table);
+    if (kv->cache) rocksdb_cache_destroy(kv->cache);
     free(kv->path);
     free(kv);
 }
@@ -239,6 +243,18 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
     rocksdb_options_set_max_write_buffer_number(kv->opts, 4);
     rocksdb_options_set_target_file_size_base(kv->opts, 64u << 20);
     rocksdb_options_set_max_open_files(kv->opts, 1024);
+    /* Queries read the same blocks again and again: a block cache of 1/16
+     * of memory (64 MiB to 1 GiB) instead of RocksDB's 8 MiB. */
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    size_t cache = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 16 : (64u << 20);
+    if (cache < (64u << 20)) cache = 64u << 20;
+    if (cache > ((size_t)1 << 30)) cache = (size_t)1 << 30;
+    kv->cache = rocksdb_cache_create_lru(cache);
+    kv->table = rocksdb_block_based_options_create();
+    if (kv->cache && kv->table) {
+        rocksdb_block_based_options_set_block_cache(kv->table, kv->cache);
+        rocksdb_options_set_block_based_table_factory(kv->opts, kv->table);
+    }
     rocksdb_writeoptions_set_sync(kv->wopts_sync, 1);
     if (flags & D4M_KV_SYNC)
         rocksdb_writeoptions_set_sync(kv->wopts, 1);
