@@ -546,7 +546,6 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
     x->any_str = false;
     x->rows.len = x->cols.len = x->sval.len = 0;
     d4m_kind kind = x->t->m.keys;
-    d4m_buf ob = { NULL, 0, 0 }, ib = { NULL, 0, 0 };
     int rc = 0;
     while (!rc && !x->done && x->n < x->chunk) {
         if (!d4m_kv__iter_valid(x->it)) {
@@ -563,11 +562,16 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         }
         d4m_key key = d4m_kv__iter_key(x->it), val = d4m_kv__iter_value(x->it);
         int64_t ov = 0, iv = 0;
-        ob.len = ib.len = 0;
-        rc = decode_pair(kind, key, &ob, &ov, &ib, &iv);
+        /* Keys decode straight onto the chunk's buffers; an entry the
+         * column filter rejects is taken back off. */
+        size_t rlen = x->rows.len, clen = x->cols.len;
+        rc = decode_pair(kind, key, &x->rows, &ov, &x->cols, &iv);
         if (rc)
             break;
-        if (x->filter && !query_match(x->filter, kind, (d4m_key){ ib.p, ib.len }, iv)) {
+        if (x->filter && !query_match(x->filter, kind,
+                                      (d4m_key){ x->cols.p + clen, x->cols.len - clen }, iv)) {
+            x->rows.len = rlen;
+            x->cols.len = clen;
             d4m_kv__iter_next(x->it);
             continue;
         }
@@ -583,11 +587,7 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         if (i == 0) {
             x->roff[0] = x->coff[0] = x->voff[0] = 0;
         }
-        if (kind == D4M_STR) {
-            rc = d4m__buf_put(&x->rows, ob.p, ob.len);
-            if (!rc)
-                rc = d4m__buf_put(&x->cols, ib.p, ib.len);
-        } else {
+        if (kind != D4M_STR) {
             x->rnum[i] = (double)ov;
             x->cnum[i] = (double)iv;
         }
@@ -605,8 +605,6 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         x->n++;
         d4m_kv__iter_next(x->it);
     }
-    d4m__buf_free(&ob);
-    d4m__buf_free(&ib);
     if (rc)
         return rc;
     rc = collect_assoc(out, x);
