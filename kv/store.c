@@ -398,6 +398,9 @@ void d4m_kv__snap_free(d4m_kv *kv, d4m_kv_snap *s)
 
 /* ------------------------------------------------------------ iterators */
 
+/* Past every key: table ids never reach 0xFFFFFFFF. */
+static const char no_bound[5] = { (char)0xFF, (char)0xFF, (char)0xFF, (char)0xFF, (char)0xFF };
+
 static int iter_bounds(d4m_kv_iter *it, d4m_key lo, d4m_key hi)
 {
     it->lo.len = 0;
@@ -423,8 +426,9 @@ int d4m_kv__iter_new(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
     if (snap)
         rocksdb_readoptions_set_snapshot(it->ro, snap->s);
     /* The upper bound lets RocksDB stop early and skip tombstones past it;
-     * it is set per seek (iter_seek), and checked by iter_valid as well, so
-     * a changed bound needs no new iterator. */
+     * the iterator keeps the address of the options' bound, so one is set
+     * now and changed per seek (iter_seek); iter_valid checks it as well. */
+    rocksdb_readoptions_set_iterate_upper_bound(it->ro, no_bound, sizeof no_bound);
     it->it = rocksdb_create_iterator(kv->db, it->ro);
     if (!it->it) {
         rocksdb_readoptions_destroy(it->ro);
@@ -443,6 +447,13 @@ int d4m_kv__iter_new(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
 int d4m_kv__iter_seek(d4m_kv_iter *it, d4m_key lo, d4m_key hi)
 {
     D4M_TRY(iter_bounds(it, lo, hi));
+    /* The read options hold the bound by address, and the iterator reads it
+     * at every step: RocksDB stops at it instead of reading the block after
+     * the range (for a volume, a whole brick). */
+    if (it->has_hi)
+        rocksdb_readoptions_set_iterate_upper_bound(it->ro, it->hi.p, it->hi.len);
+    else
+        rocksdb_readoptions_set_iterate_upper_bound(it->ro, no_bound, sizeof no_bound);
     rocksdb_iter_seek(it->it, it->lo.p ? it->lo.p : "", it->lo.len);
     return 0;
 }
