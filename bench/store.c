@@ -416,17 +416,20 @@ static uint64_t rows_with_prefix(const dataset *d, uint64_t p)
 
 /* ------------------------------------------------------ raw: key encoding */
 
-/* A chunk of triples encoded as raw keys, and their sorted order. */
+/* A chunk of triples encoded as raw keys, sorted.  Each record carries the
+ * first 16 key bytes and the value inline, so that sorting, finding equal
+ * keys and writing read the records in order, not the key buffer at random
+ * (keys of up to 16 bytes, all of them at n <= 1e6, never touch it). */
 typedef struct rec {
-    uint64_t pfx;   /* the first 8 key bytes, big-endian, zero-padded */
-    uint64_t idx;   /* the triple's index in the chunk */
+    uint64_t k0, k1;  /* key bytes 0-7 and 8-15, big-endian, zero-padded */
+    double val;
+    uint32_t idx;     /* the triple's index in the chunk */
+    uint32_t len;     /* key length */
 } rec;
 
 typedef struct enc {
     size_t n, stride;
-    unsigned char *key;   /* key i at key + i * stride */
-    uint8_t *len;
-    const double *val;    /* borrowed: the chunk's values */
+    unsigned char *key;   /* key i at key + i * stride (the bytes past 16 are read) */
     rec *r;               /* sorted order (after enc_sort) */
     size_t nr;            /* entries of r in use (after enc_unique: distinct keys) */
 } enc;
@@ -454,44 +457,52 @@ static void enc_make(enc *e, const dataset *d, d4m_kind kind, size_t lo, size_t 
     size_t n = hi - lo;
     e->n = e->nr = n;
     e->stride = kind == D4M_STR ? 2 * d->maxlen + 1 : 16;
-    if (e->stride < 8)
-        e->stride = 8;
-    e->key = xcalloc(n, e->stride);   /* zero bytes pad short keys to 8 */
-    e->len = xmalloc(n);
+    if (e->stride < 16)
+        e->stride = 16;
+    e->key = xcalloc(n, e->stride);   /* zero bytes pad short keys to 16 */
     e->r = xmalloc(n * sizeof *e->r);
-    e->val = d->val + lo;
     for (size_t i = 0; i < n; i++) {
         unsigned char *p = e->key + i * e->stride;
-        size_t t = lo + i;
+        size_t t = lo + i, len;
         if (kind == D4M_STR) {
             d4m_key a = transpose ? d->col[t] : d->row[t];
             d4m_key b = transpose ? d->row[t] : d->col[t];
             memcpy(p, a.ptr, a.len);
             p[a.len] = 0;
             memcpy(p + a.len + 1, b.ptr, b.len);
-            e->len[i] = (uint8_t)(a.len + 1 + b.len);
+            len = a.len + 1 + b.len;
         } else {
             be64(p, transpose ? d->ck[t] : d->rk[t]);
             be64(p + 8, transpose ? d->rk[t] : d->ck[t]);
-            e->len[i] = 16;
+            len = 16;
         }
-        e->r[i].pfx = load_be64(p);
-        e->r[i].idx = i;
+        rec *r = &e->r[i];
+        r->k0 = load_be64(p);
+        r->k1 = load_be64(p + 8);
+        r->val = d->val[t];
+        r->idx = (uint32_t)i;
+        r->len = (uint32_t)len;
     }
 }
 
 static void enc_free(enc *e)
 {
     free(e->key);
-    free(e->len);
     free(e->r);
     memset(e, 0, sizeof *e);
 }
 
-static const char *enc_key(const enc *e, size_t i, size_t *len)
+/* The key of record r: rebuilt in buf (16 bytes) from the record when it is
+ * that short, else in the key buffer. */
+static const char *rec_key(const enc *e, const rec *r, unsigned char *buf, size_t *len)
 {
-    *len = e->len[i];
-    return (const char *)e->key + i * e->stride;
+    *len = r->len;
+    if (r->len <= 16) {
+        be64(buf, r->k0);
+        be64(buf + 8, r->k1);
+        return (const char *)buf;
+    }
+    return (const char *)e->key + (size_t)r->idx * e->stride;
 }
 
 /* Bytewise, shorter first on a tie; then input order. */
@@ -499,65 +510,68 @@ static int rec_cmp(const void *x, const void *y, void *ctx)
 {
     const enc *e = ctx;
     const rec *a = x, *b = y;
-    if (a->pfx != b->pfx)
-        return a->pfx < b->pfx ? -1 : 1;
-    size_t la = e->len[a->idx], lb = e->len[b->idx];
-    int c = memcmp(e->key + a->idx * e->stride, e->key + b->idx * e->stride,
-                   la < lb ? la : lb);
-    if (c)
-        return c;
-    if (la != lb)
-        return la < lb ? -1 : 1;
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0 ? -1 : 1;
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1 ? -1 : 1;
+    if (a->len > 16 && b->len > 16) {
+        size_t l = (a->len < b->len ? a->len : b->len) - 16;
+        int c = memcmp(e->key + (size_t)a->idx * e->stride + 16,
+                       e->key + (size_t)b->idx * e->stride + 16, l);
+        if (c)
+            return c;
+    }
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-/* Sort the keys: radix sort on the 8-byte prefix (stable), then the runs of
- * equal prefix by the whole key. */
+/* Sort: LSD radix sort (stable) on the 16 inline bytes, 16 bits a pass,
+ * passes where every record has the same digit skipped; then the runs of
+ * equal 16-byte heads by the whole key. */
 static void enc_sort(enc *e)
 {
     size_t n = e->n;
+    if (n == 0)
+        return;
+    uint32_t *hist = xcalloc(8 * 65536, sizeof *hist);
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < 8; d++) {
+            uint64_t w = d < 4 ? e->r[i].k1 : e->r[i].k0;
+            hist[d * 65536 + ((w >> (16 * (d & 3))) & 0xFFFF)]++;
+        }
     rec *buf = xmalloc(n * sizeof *buf);
     rec *src = e->r, *dst = buf;
-    size_t *cnt = xmalloc(65536 * sizeof *cnt);
-    for (int shift = 0; shift < 64 && n > 0; shift += 16) {
-        memset(cnt, 0, 65536 * sizeof *cnt);
-        for (size_t i = 0; i < n; i++)
-            cnt[(src[i].pfx >> shift) & 0xFFFF]++;
-        if (cnt[(src[0].pfx >> shift) & 0xFFFF] == n)
+    for (int d = 0; d < 8; d++) {
+        uint32_t *h = hist + d * 65536;
+        int shift = 16 * (d & 3);
+        uint64_t w0 = d < 4 ? src[0].k1 : src[0].k0;
+        if (h[(w0 >> shift) & 0xFFFF] == n)
             continue;   /* one digit everywhere: nothing to do */
-        size_t sum = 0;
-        for (size_t b = 0; b < 65536; b++) {
-            size_t c = cnt[b];
-            cnt[b] = sum;
+        uint32_t sum = 0;
+        for (size_t v = 0; v < 65536; v++) {
+            uint32_t c = h[v];
+            h[v] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++)
-            dst[cnt[(src[i].pfx >> shift) & 0xFFFF]++] = src[i];
+        for (size_t i = 0; i < n; i++) {
+            uint64_t w = d < 4 ? src[i].k1 : src[i].k0;
+            dst[h[(w >> shift) & 0xFFFF]++] = src[i];
+        }
         rec *t = src; src = dst; dst = t;
     }
     if (src != e->r)
         memcpy(e->r, src, n * sizeof *src);
     free(buf);
-    free(cnt);
+    free(hist);
 
     rec *r = e->r;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && r[j].pfx == r[i].pfx)
+        while (j < n && r[j].k0 == r[i].k0 && r[j].k1 == r[i].k1)
             j++;
-        if (j - i > 24) {
+        if (j - i > 1)
             qsort_r(r + i, j - i, sizeof *r, rec_cmp, e);
-        } else {
-            for (size_t a = i + 1; a < j; a++) {
-                rec x = r[a];
-                size_t b = a;
-                while (b > i && rec_cmp(&r[b - 1], &x, e) > 0) {
-                    r[b] = r[b - 1];
-                    b--;
-                }
-                r[b] = x;
-            }
-        }
         i = j;
     }
 }
@@ -567,14 +581,13 @@ static void enc_unique(enc *e)
 {
     size_t m = 0;
     for (size_t i = 0; i < e->nr; i++) {
-        if (i + 1 < e->nr && e->r[i].pfx == e->r[i + 1].pfx) {
-            size_t la, lb;
-            const char *a = enc_key(e, e->r[i].idx, &la);
-            const char *b = enc_key(e, e->r[i + 1].idx, &lb);
-            if (la == lb && memcmp(a, b, la) == 0)
-                continue;
-        }
-        e->r[m++] = e->r[i];
+        const rec *a = &e->r[i], *b = a + 1;
+        if (i + 1 < e->nr && a->k0 == b->k0 && a->k1 == b->k1 && a->len == b->len &&
+            (a->len <= 16 ||
+             memcmp(e->key + (size_t)a->idx * e->stride + 16,
+                    e->key + (size_t)b->idx * e->stride + 16, a->len - 16) == 0))
+            continue;
+        e->r[m++] = *a;
     }
     e->nr = m;
 }
@@ -659,10 +672,11 @@ static double raw_sst_mb(rawdb *r)
 static void raw_write_sorted(rawdb *r, const enc *e)
 {
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    unsigned char kb[16];
     for (size_t i = 0; i < e->nr; i++) {
-        size_t idx = e->r[i].idx, kl;
-        const char *k = enc_key(e, idx, &kl);
-        rocksdb_writebatch_put(wb, k, kl, (const char *)&e->val[idx], sizeof(double));
+        size_t kl;
+        const char *k = rec_key(e, &e->r[i], kb, &kl);
+        rocksdb_writebatch_put(wb, k, kl, (const char *)&e->r[i].val, sizeof(double));
     }
     char *err = NULL;
     rocksdb_write(r->db, r->wo, wb, &err);
@@ -696,9 +710,10 @@ static void raw_ingest_sorted(rawdb *r, const enc *e, const char *dir)
             raw_check("sstfilewriter_open", err);
             bytes = 0;
         }
-        size_t idx = e->r[i].idx, kl;
-        const char *k = enc_key(e, idx, &kl);
-        rocksdb_sstfilewriter_put(w, k, kl, (const char *)&e->val[idx], sizeof(double), &err);
+        unsigned char kb[16];
+        size_t kl;
+        const char *k = rec_key(e, &e->r[i], kb, &kl);
+        rocksdb_sstfilewriter_put(w, k, kl, (const char *)&e->r[i].val, sizeof(double), &err);
         if (err)
             raw_check("sstfilewriter_put", err);
         bytes += kl + sizeof(double);
