@@ -39,6 +39,7 @@
 
 #include <rocksdb/c.h>
 
+#include "bench_util.h"
 #include <d4m.h>
 #include <d4m/db.h>
 
@@ -204,48 +205,6 @@ static void rm_tree(const char *path)
     nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* --------------------------------------------------------- memory (RSS) */
-
-/* Reset the kernel's peak-RSS mark (VmHWM) to the current RSS; Linux >= 4.0. */
-static bool rss_reset_peak(void)
-{
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f)
-        return false;
-    bool ok = fputs("5", f) >= 0;
-    if (fclose(f) != 0)
-        ok = false;
-    return ok;
-}
-
-/* A "VmXXX:  1234 kB" field of /proc/self/status in MB, or -1. */
-static double proc_status_mb(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    size_t fl = strlen(field);
-    double mb = -1;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
-            mb = strtod(line + fl + 1, NULL) / 1024.0;
-            break;
-        }
-    }
-    fclose(f);
-    return mb;
-}
-
-static double peak_rss_mb(void)
-{
-    double mb = proc_status_mb("VmHWM");
-    if (mb >= 0)
-        return mb;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_maxrss / 1024.0;   /* kB on Linux */
-}
 
 /* One timed half of an op: wall and CPU seconds, peak RSS. */
 typedef struct span {
