@@ -212,9 +212,14 @@ typedef struct span {
     bool rss_reset;
 } span;
 
-static void span_start(span *s)
+/* --verbose: say on stderr when each timed half starts (to attach a profiler). */
+static bool g_verbose;
+
+static void span_start(span *s, const char *half)
 {
     quiesce();
+    if (g_verbose)
+        fprintf(stderr, PROG ":   %s half, pid %ld\n", half, (long)getpid());
     s->rss_reset = rss_reset_peak();
     s->c0 = cpu_now();
     s->t0 = now();
@@ -989,7 +994,7 @@ static void do_put(bench *b, kstate *ks, bool pair, bool keep, report *rp)
 
     /* raw */
     rawdb *r = raw_open(rpath), *rt = pair ? raw_open(rtpath) : NULL;
-    span_start(&rp->r);
+    span_start(&rp->r, "raw");
     for (size_t lo = 0; lo < n; lo += chunk) {
         size_t hi = lo + chunk < n ? lo + chunk : n;
         enc e;
@@ -1017,7 +1022,7 @@ static void do_put(bench *b, kstate *ks, bool pair, bool keep, report *rp)
     d4m_table *t = NULL;
     if (!b->raw_only) {
         t = store_new_table(&db, spath, ks->kind, pair);
-        span_start(&rp->s);
+        span_start(&rp->s, "store");
         for (size_t lo = 0; lo < n; lo += chunk) {
             size_t hi = lo + chunk < n ? lo + chunk : n;
             CALL(d4m_table_put_triples(t, vec_rows(b, ks->kind, lo, hi),
@@ -1066,7 +1071,7 @@ static void do_bulk(bench *b, kstate *ks, report *rp)
         exit(1);
     }
     rawdb *r = raw_open(rpath);
-    span_start(&rp->r);
+    span_start(&rp->r, "raw");
     enc e;
     enc_make(&e, d, ks->kind, 0, d->n, false);
     enc_sort(&e);
@@ -1085,7 +1090,7 @@ static void do_bulk(bench *b, kstate *ks, report *rp)
     /* store */
     if (!b->raw_only) {
         ks->bulk = store_new_table(&ks->bulk_db, ks->bulk_path, ks->kind, false);
-        span_start(&rp->s);
+        span_start(&rp->s, "store");
         CALL(d4m_table_put_triples(ks->bulk, vec_rows(b, ks->kind, 0, d->n),
                                    vec_cols(b, ks->kind, 0, d->n),
                                    d4m_vec_num(d->val, d->n), D4M_PUT_BULK));
@@ -1215,7 +1220,7 @@ static void run_key_queries(bench *b, kstate *ks, report *rp, int dim)
     /* raw */
     rawout o;
     memset(&o, 0, sizeof o);
-    span_start(&rp->r);
+    span_start(&rp->r, "raw");
     for (size_t i = 0; i < q; i++) {
         double t0 = now();
         size_t c = raw_read(r, &o, qraw[i].ptr, qraw[i].len, NULL, 0);
@@ -1233,7 +1238,7 @@ static void run_key_queries(bench *b, kstate *ks, report *rp, int dim)
     /* store */
     if (!b->raw_only) {
         size_t *got = xmalloc(q * sizeof *got);
-        span_start(&rp->s);
+        span_start(&rp->s, "store");
         for (size_t i = 0; i < q; i++) {
             d4m_query *qq = NULL;
             d4m_assoc *a = NULL;
@@ -1273,7 +1278,7 @@ static void run_prefix_query(bench *b, kstate *ks, report *rp)
 
     rawout o;
     memset(&o, 0, sizeof o);
-    span_start(&rp->r);
+    span_start(&rp->r, "raw");
     for (size_t i = 0; i < np; i++) {
         double t0 = now();
         size_t c = ks->kind == D4M_STR
@@ -1294,7 +1299,7 @@ static void run_prefix_query(bench *b, kstate *ks, report *rp)
 
     if (!b->raw_only) {
         size_t *got = xmalloc(np * sizeof *got);
-        span_start(&rp->s);
+        span_start(&rp->s, "store");
         for (size_t i = 0; i < np; i++) {
             d4m_query *qq = NULL;
             d4m_assoc *a = NULL;
@@ -1331,7 +1336,7 @@ static void run_scan(bench *b, kstate *ks, report *rp)
 {
     need_bulk(b, ks);
     const dataset *d = &b->d;
-    span_start(&rp->r);
+    span_start(&rp->r, "raw");
     double vsum = 0;
     size_t kbytes = 0;
     size_t cnt = raw_scan(ks->raw_bulk, &vsum, &kbytes);
@@ -1343,7 +1348,7 @@ static void run_scan(bench *b, kstate *ks, report *rp)
     if (!b->raw_only) {
         size_t total = 0;
         d4m_table_iter *it = NULL;
-        span_start(&rp->s);
+        span_start(&rp->s, "store");
         CALL(d4m_table_iter_new(&it, ks->bulk, NULL, NULL, SCAN_CHUNK));
         for (;;) {
             d4m_assoc *a = NULL;
@@ -1467,7 +1472,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: " PROG " [--n N] [--keys str|int|both] [--queries Q] [--dir DIR]\n"
-            "                       [--ops LIST] [--reps R] [--seed S] [--raw-only] [--keep]\n"
+            "                       [--ops LIST] [--reps R] [--seed S] [--raw-only] [--keep] [--verbose]\n"
             "  --n N        triples (default 1000000; 1e7 notation accepted)\n"
             "  --keys K     str, int or both (default both)\n"
             "  --queries Q  row and column queries (default 10000)\n"
@@ -1481,6 +1486,7 @@ static void usage(FILE *f)
             "  --seed S     seed of the workload (default 1)\n"
             "  --raw-only   run only the raw RocksDB baselines\n"
             "  --keep       keep the databases (in DIR) at the end\n"
+            "  --verbose    say on stderr when each timed half starts\n"
             "Prints one JSON object per op and key kind.\n");
 }
 
@@ -1518,6 +1524,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--raw-only")) {
             b.raw_only = true;
+            continue;
+        }
+        if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            g_verbose = true;
             continue;
         }
         if (!strcmp(a, "--keep")) {
