@@ -373,9 +373,10 @@ void d4m_table_iter_free(d4m_table_iter *x)
 int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows,
                        const d4m_query *cols, size_t chunk)
 {
+    if (out)
+        *out = NULL;
     if (!out || !t)
         return d4m__error(D4M_EINVAL, "Iterator: NULL argument");
-    *out = NULL;
     d4m_table_iter *x = d4m__calloc(1, sizeof *x);
     if (!x)
         return D4M_ENOMEM;
