@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "internal.h"
 
 typedef enum { OP_PLUS, OP_MINUS, OP_AND, OP_OR, OP_TIMES, OP_DIVIDE } ewise_op;
@@ -21,82 +24,509 @@ static const char *op_name(ewise_op op)
     return names[op];
 }
 
-/* Operands aligned into one key space. */
+/* Operands brought into one key space: the union of their keys for + - |,
+ * the intersection for & .* ./ (maps are NULL for numeric axes, whose
+ * positions are their own indices). */
 typedef struct {
-    d4m_keys row, col, val;   /* union keys; val for string values */
+    d4m_keys row, col, val;   /* result keys; val for string values */
     d4m_kind vkind;
-    GrB_Matrix a, b;          /* aligned matrices */
-    bool own_a, own_b;        /* a/b are ours to free */
-} aligned;
+    uint64_t *ra, *rb, *ca, *cb, *va, *vb;   /* monotone maps, or NULL */
+} space;
 
-static void aligned_free(aligned *x)
+static void space_free(space *s)
 {
-    d4m__keys_clear(&x->row);
-    d4m__keys_clear(&x->col);
-    d4m__keys_clear(&x->val);
-    if (x->own_a) GrB_Matrix_free(&x->a);
-    if (x->own_b) GrB_Matrix_free(&x->b);
+    d4m__keys_clear(&s->row);
+    d4m__keys_clear(&s->col);
+    d4m__keys_clear(&s->val);
+    free(s->ra); free(s->rb); free(s->ca); free(s->cb); free(s->va); free(s->vb);
+    memset(s, 0, sizeof *s);
 }
 
-/* Move m (keys row/col, values through vmap) into the space of x. */
-static int move(GrB_Matrix *out, bool *own, GrB_Matrix m, const aligned *x,
-                const d4m_keys *row, const uint64_t *rmap,
-                const d4m_keys *col, const uint64_t *cmap,
-                const uint64_t *vmap, bool ones)
+static int keys_combine(d4m_keys *out, uint64_t **am, uint64_t **bm,
+                        const d4m_keys *a, const d4m_keys *b, bool union_)
 {
-    GrB_Matrix src = m, tmp = NULL;
-    if (ones) {
-        D4M_TRY(d4m__matrix_ones(&tmp, m));
-        src = tmp;
-    }
-    bool same = row->n == x->row.n && col->n == x->col.n && !vmap;
-    if (same) {
-        if (tmp) {
-            *out = tmp;
-            *own = true;
-        } else {
-            *out = m;
-            *own = false;
-        }
-        return 0;
-    }
-    int rc = d4m__matrix_remap(out, src, x->row.n, x->col.n,
-                               row->n == x->row.n ? NULL : rmap,
-                               col->n == x->col.n ? NULL : cmap, vmap);
-    GrB_Matrix_free(&tmp);
-    *own = rc == 0;
-    return rc;
+    return union_ ? d4m__keys_union(out, am, bm, a, b) : d4m__keys_intersect(out, am, bm, a, b);
 }
 
-static int align(aligned *x, const d4m_assoc *a, const d4m_assoc *b, bool strings)
+static int space_make(space *s, const d4m_assoc *a, const d4m_assoc *b, bool union_,
+                      bool strings)
 {
-    memset(x, 0, sizeof *x);
-    uint64_t *ra = NULL, *rb = NULL, *ca = NULL, *cb = NULL, *va = NULL, *vb = NULL;
-    int rc = d4m__keys_union(&x->row, &ra, &rb, &a->row, &b->row);
-    if (!rc)
-        rc = d4m__keys_union(&x->col, &ca, &cb, &a->col, &b->col);
-    x->vkind = strings ? D4M_STR : D4M_NUM;
-    if (!rc && strings)
-        rc = d4m__keys_union(&x->val, &va, &vb, &a->val, &b->val);
-    bool a_ones = !strings && a->vkind == D4M_STR;
-    bool b_ones = !strings && b->vkind == D4M_STR;
-    if (!rc)
-        rc = move(&x->a, &x->own_a, a->m, x, &a->row, ra, &a->col, ca,
-                  (strings && a->val.n != x->val.n) ? va : NULL, a_ones);
-    if (!rc)
-        rc = move(&x->b, &x->own_b, b->m, x, &b->row, rb, &b->col, cb,
-                  (strings && b->val.n != x->val.n) ? vb : NULL, b_ones);
-    free(ra); free(rb); free(ca); free(cb); free(va); free(vb);
+    memset(s, 0, sizeof *s);
+    s->vkind = strings ? D4M_STR : D4M_NUM;
+    /* Rows and columns are independent; on large arrays, one core each. */
+    int rcs[2] = { 0, 0 };
+    bool par = a->row.kind == D4M_STR && a->col.kind == D4M_STR &&
+               a->row.n + b->row.n + a->col.n + b->col.n >= 20000;
+#ifdef _OPENMP
+#pragma omp parallel sections num_threads(2) if (par && omp_get_max_threads() > 1)
+#endif
+    {
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        rcs[0] = keys_combine(&s->row, &s->ra, &s->rb, &a->row, &b->row, union_);
+#ifdef _OPENMP
+#pragma omp section
+#endif
+        rcs[1] = keys_combine(&s->col, &s->ca, &s->cb, &a->col, &b->col, union_);
+    }
+    (void)par;
+    int rc = rcs[0] ? rcs[0] : rcs[1];
     if (rc)
-        aligned_free(x);
+        rc = d4m__error(rc, "combining the key sets: %s", d4m_strerror(rc));
+    /* Values: always the union, whatever the op, as the matrix holds indices
+     * into it (unused values are dropped at the end). */
+    if (!rc && strings)
+        rc = d4m__keys_union(&s->val, &s->va, &s->vb, &a->val, &b->val);
+    if (rc)
+        space_free(s);
     return rc;
 }
 
-static int result(d4m_assoc **out, aligned *x, GrB_Matrix c, bool drop_zeros)
+/* One side of a merge: a borrowed CSR, and how its indices and values move
+ * into the result's space. */
+typedef struct {
+    const d4m_csr *c;
+    const uint64_t *rmap, *cmap, *vmap;
+    bool ones;        /* string values taken as 1 by a numeric op */
+    /* cmap by blocks of 2^MAP_SHIFT columns: blk[j >> MAP_SHIFT] is what
+     * the block adds to every column in it, or MAP_MIXED (then cmap[j]);
+     * NULL with cmap NULL: the identity. */
+    int64_t *blk;
+} side;
+
+#define MAP_SHIFT 6
+#define MAP_MIXED INT64_MIN
+
+/* The block table of s->cmap (n entries).  It is small (n / 8 bytes) and
+ * read in cache, where cmap itself would be read at random. */
+static int side_blocks(side *s, uint64_t n)
 {
-    int rc = d4m__assoc_wrap(out, &x->row, &x->col, x->vkind, &x->val, c, drop_zeros);
-    aligned_free(x);
-    return rc;
+    s->blk = NULL;
+    if (!s->cmap)
+        return 0;
+    uint64_t nb = (n >> MAP_SHIFT) + 1;
+    int64_t *blk = d4m__malloc(d4m__mul((size_t)nb, sizeof *blk));
+    if (!blk)
+        return D4M_ENOMEM;
+    for (uint64_t b = 0; b < nb; b++) {
+        uint64_t lo = b << MAP_SHIFT, hi = lo + ((uint64_t)1 << MAP_SHIFT);
+        if (hi > n)
+            hi = n;
+        int64_t d = lo < n ? (int64_t)(s->cmap[lo] - lo) : 0;
+        for (uint64_t j = lo + 1; j < hi; j++)
+            if ((int64_t)(s->cmap[j] - j) != d) {
+                d = MAP_MIXED;
+                break;
+            }
+        blk[b] = d;
+    }
+    s->blk = blk;
+    return 0;
+}
+
+/* Column j of side s in the result's space. */
+static inline uint64_t side_map(const side *s, uint64_t j)
+{
+    if (!s->blk)
+        return j;
+    int64_t d = s->blk[j >> MAP_SHIFT];
+    return d != MAP_MIXED ? j + (uint64_t)d : s->cmap[j];
+}
+
+typedef struct {
+    side a, b;
+    ewise_op op;
+    bool strings;
+    uint64_t nrows, ncols;   /* result extents: mapped indices >= are dropped */
+} merge_ctx;
+
+static inline uint64_t side_row(const side *s, uint64_t k)
+{
+    uint64_t i = s->c->h[k];
+    return s->rmap ? s->rmap[i] : i;
+}
+
+static inline uint64_t side_col(const side *s, uint64_t t)
+{
+    uint64_t j = s->c->j[t];
+    return s->cmap ? s->cmap[j] : j;
+}
+
+static inline double side_val(const side *s, uint64_t t)
+{
+    if (s->ones)
+        return 1;
+    double v = s->c->x[t];
+    return s->vmap ? (double)(s->vmap[(uint64_t)v - 1] + 1) : v;
+}
+
+/* What one thread does with its rows: counts, then (with out) writes. */
+typedef struct {
+    uint64_t ka0, ka1, kb0, kb1;   /* row slots of a and of b */
+    uint64_t nrows, nnz;           /* rows and entries it produces */
+    uint64_t row0, nnz0;           /* where it writes them */
+    bool both, dropped;            /* entries met in both; entries dropped */
+} merge_part;
+
+/* The value of an entry present in both (*keep = 0 to drop it). */
+static inline double both_val(ewise_op op, bool strings, double x, double y, int *keep)
+{
+    *keep = 1;
+    switch (op) {
+    case OP_PLUS: return strings ? (x > y ? x : y) : x + y;
+    case OP_MINUS:
+        if (strings) {
+            *keep = 0;
+            return 0;
+        }
+        return x - y;
+    case OP_AND:
+    case OP_OR: return x < y ? x : y;
+    case OP_TIMES: return x * y;
+    case OP_DIVIDE: return x / y;
+    }
+    return 0;
+}
+
+static void merge_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
+{
+    const side *A = &m->a, *B = &m->b;
+    const d4m_csr *ca = A->c, *cb = B->c;
+    bool union_ = m->op == OP_PLUS || m->op == OP_MINUS || m->op == OP_OR;
+    bool neg_b = m->op == OP_MINUS && !m->strings;
+    uint64_t ka = p->ka0, kb = p->kb0;
+    uint64_t rows = 0, nnz = 0;
+    uint64_t *oh = out ? out->h + p->row0 : NULL;
+    uint64_t *op = out ? out->p + p->row0 : NULL;
+    uint64_t *oj = out ? out->j + p->nnz0 : NULL;
+    double *ox = out ? out->x + p->nnz0 : NULL;
+    bool both = false, dropped = false;
+    while (ka < p->ka1 || kb < p->kb1) {
+        uint64_t ia = ka < p->ka1 ? side_row(A, ka) : UINT64_MAX;
+        uint64_t ib = kb < p->kb1 ? side_row(B, kb) : UINT64_MAX;
+        if (ia >= m->nrows && ka < p->ka1) {   /* not in the result's rows */
+            ka++;
+            continue;
+        }
+        if (ib >= m->nrows && kb < p->kb1) {
+            kb++;
+            continue;
+        }
+        uint64_t i = ia < ib ? ia : ib;
+        uint64_t ta = 0, ta1 = 0, tb = 0, tb1 = 0;
+        if (ia == i) {
+            ta = ca->p[ka];
+            ta1 = ca->p[ka + 1];
+            ka++;
+        }
+        if (ib == i) {
+            tb = cb->p[kb];
+            tb1 = cb->p[kb + 1];
+            kb++;
+        }
+        if (!union_ && (ta == ta1 || tb == tb1))
+            continue;
+        uint64_t start = nnz;
+        while (ta < ta1 || tb < tb1) {
+            uint64_t ja = ta < ta1 ? side_col(A, ta) : UINT64_MAX;
+            uint64_t jb = tb < tb1 ? side_col(B, tb) : UINT64_MAX;
+            if (ja >= m->ncols && ta < ta1) {
+                ta++;
+                continue;
+            }
+            if (jb >= m->ncols && tb < tb1) {
+                tb++;
+                continue;
+            }
+            uint64_t j;
+            double v;
+            int keep = 1;
+            if (ja == jb) {
+                j = ja;
+                v = both_val(m->op, m->strings, side_val(A, ta), side_val(B, tb), &keep);
+                ta++;
+                tb++;
+                both = true;
+            } else if (ja < jb) {
+                j = ja;
+                v = side_val(A, ta);
+                ta++;
+                keep = union_;
+            } else {
+                j = jb;
+                v = side_val(B, tb);
+                if (neg_b)
+                    v = -v;
+                tb++;
+                keep = union_;
+            }
+            if (keep && v == 0)
+                keep = 0, dropped = true;
+            else if (!keep && union_)
+                dropped = true;
+            if (!keep)
+                continue;
+            if (out) {
+                oj[nnz] = j;
+                ox[nnz] = v;
+            }
+            nnz++;
+        }
+        if (nnz == start)
+            continue;
+        if (out) {
+            oh[rows] = i;
+            op[rows + 1] = p->nnz0 + nnz;
+        }
+        rows++;
+    }
+    p->nrows = rows;
+    p->nnz = nnz;
+    p->both = both;
+    p->dropped = dropped;
+}
+
+
+/* The rows of a union op (+ - |): every key of both sides is in the
+ * result, columns map through the block tables.  Inlined twice: counting
+ * (out NULL) and writing. */
+static inline __attribute__((always_inline)) void
+union_rows_(const merge_ctx *m, merge_part *p, d4m_csr *out)
+{
+    const side *A = &m->a, *B = &m->b;
+    const d4m_csr *ca = A->c, *cb = B->c;
+    const uint64_t *ja_ = ca->j, *jb_ = cb->j;
+    const double *xa_ = ca->x, *xb_ = cb->x;
+    const ewise_op op = m->op;
+    const bool strings = m->strings;
+    const bool plain = !A->vmap && !B->vmap && !A->ones && !B->ones;
+    const bool neg = op == OP_MINUS && !strings;
+    uint64_t ka = p->ka0, kb = p->kb0;
+    uint64_t rows = 0, nnz = 0;
+    uint64_t *oh = out ? out->h + p->row0 : NULL;
+    uint64_t *op_ = out ? out->p + p->row0 : NULL;
+    uint64_t *oj = out ? out->j + p->nnz0 : NULL;
+    double *ox = out ? out->x + p->nnz0 : NULL;
+    bool both = false, dropped = false;
+#define VAL(S, X, T) (plain ? (X)[T] : side_val((S), (T)))
+#define EMIT(J, V)                  \
+    do {                            \
+        if (out) {                  \
+            oj[nnz] = (J);          \
+            ox[nnz] = (V);          \
+        }                           \
+        nnz++;                      \
+    } while (0)
+    while (ka < p->ka1 || kb < p->kb1) {
+        uint64_t ia = ka < p->ka1 ? side_row(A, ka) : UINT64_MAX;
+        uint64_t ib = kb < p->kb1 ? side_row(B, kb) : UINT64_MAX;
+        uint64_t i = ia < ib ? ia : ib;
+        uint64_t ta = 0, ta1 = 0, tb = 0, tb1 = 0;
+        if (ia == i) {
+            ta = ca->p[ka];
+            ta1 = ca->p[ka + 1];
+            ka++;
+        }
+        if (ib == i) {
+            tb = cb->p[kb];
+            tb1 = cb->p[kb + 1];
+            kb++;
+        }
+        uint64_t start = nnz;
+        while (ta < ta1 && tb < tb1) {
+            uint64_t ua = side_map(A, ja_[ta]), ub = side_map(B, jb_[tb]);
+            if (ua < ub) {
+                EMIT(ua, VAL(A, xa_, ta));
+                ta++;
+            } else if (ub < ua) {
+                double v = VAL(B, xb_, tb);
+                EMIT(ub, neg ? -v : v);
+                tb++;
+            } else {
+                double xa = VAL(A, xa_, ta), xb = VAL(B, xb_, tb), v;
+                int keep = 1;
+                switch (op) {
+                case OP_PLUS: v = strings ? (xa > xb ? xa : xb) : xa + xb; break;
+                case OP_MINUS: v = xa - xb; keep = !strings; break;
+                default: v = xa < xb ? xa : xb; break;   /* OP_OR */
+                }
+                both = true;
+                if (keep && v != 0)
+                    EMIT(ua, v);
+                else
+                    dropped = true;
+                ta++;
+                tb++;
+            }
+        }
+        for (; ta < ta1; ta++)
+            EMIT(side_map(A, ja_[ta]), VAL(A, xa_, ta));
+        for (; tb < tb1; tb++) {
+            double v = VAL(B, xb_, tb);
+            EMIT(side_map(B, jb_[tb]), neg ? -v : v);
+        }
+        if (nnz == start)
+            continue;
+        if (out) {
+            oh[rows] = i;
+            op_[rows + 1] = p->nnz0 + nnz;
+        }
+        rows++;
+    }
+#undef EMIT
+#undef VAL
+    p->nrows = rows;
+    p->nnz = nnz;
+    p->both = both;
+    p->dropped = dropped;
+}
+
+static void union_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
+{
+    if (out)
+        union_rows_(m, p, out);
+    else
+        union_rows_(m, p, NULL);
+}
+
+/* Lower bound of row slot key i of one side in the other side's slots. */
+static uint64_t slot_lower(const d4m_csr *c, uint64_t i)
+{
+    uint64_t lo = 0, hi = c->nvec;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (c->h[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#define MERGE_MAX_THREADS 8
+
+/* The result matrix of m; *both and *dropped tell what happened. */
+static int merge(GrB_Matrix *out, bool *both, bool *dropped, const merge_ctx *m,
+                 const d4m_keys *arow, const d4m_keys *brow)
+{
+    const d4m_csr *ca = m->a.c, *cb = m->b.c;
+    uint64_t na = ca->p[ca->nvec], nb = cb->p[cb->nvec];
+    int T = 1;
+#ifdef _OPENMP
+    if (na + nb >= 100000) {
+        T = omp_get_max_threads();
+        if (T > MERGE_MAX_THREADS)
+            T = MERGE_MAX_THREADS;
+        if (T < 1)
+            T = 1;
+    }
+#endif
+    /* Split a's rows at equal shares of its entries, and b's rows at the
+     * same keys. */
+    bool union_ = m->op == OP_PLUS || m->op == OP_MINUS || m->op == OP_OR;
+    void (*rows_fn)(const merge_ctx *, merge_part *, d4m_csr *) =
+        union_ ? union_rows : merge_rows;
+    merge_part parts[MERGE_MAX_THREADS];
+    memset(parts, 0, sizeof parts);
+    uint64_t ka = 0, kb = 0;
+    for (int t = 0; t < T; t++) {
+        uint64_t ka1 = ca->nvec, kb1 = cb->nvec;
+        if (t + 1 < T) {
+            uint64_t e = na / (uint64_t)T * (uint64_t)(t + 1);
+            uint64_t lo = ka, hi = ca->nvec;   /* first slot whose rows start past e */
+            while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                if (ca->p[mid] <= e)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            ka1 = lo;
+            if (ka1 < ca->nvec) {
+                uint64_t i = ca->h[ka1];   /* a's key index of the first row after */
+                uint64_t bi = arow->kind == D4M_NUM
+                                  ? i : d4m__keys_lower(brow, d4m__keys_at(arow, i));
+                kb1 = slot_lower(cb, bi);
+                if (kb1 < kb)
+                    kb1 = kb;
+            }
+        }
+        parts[t].ka0 = ka;
+        parts[t].ka1 = ka1;
+        parts[t].kb0 = kb;
+        parts[t].kb1 = kb1;
+        ka = ka1;
+        kb = kb1;
+    }
+    /* One pass: each part writes where it would start if nothing met
+     * (the sum of its inputs before it), then the parts move down. */
+    uint64_t ub_rows = 0, ub_nnz = 0;
+    for (int t = 0; t < T; t++) {
+        merge_part *q = &parts[t];
+        q->row0 = ub_rows;
+        q->nnz0 = ub_nnz;
+        ub_rows += (q->ka1 - q->ka0) + (q->kb1 - q->kb0);
+        ub_nnz += (ca->p[q->ka1] - ca->p[q->ka0]) + (cb->p[q->kb1] - cb->p[q->kb0]);
+    }
+    d4m_csr c;
+    D4M_TRY(d4m__csr_new(&c, m->nrows, m->ncols, ub_rows, ub_nnz));
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(static, 1) if (T > 1)
+#endif
+    for (int t = 0; t < T; t++)
+        rows_fn(m, &parts[t], &c);
+    uint64_t rows = parts[0].nrows, nnz = parts[0].nnz;
+    *both = parts[0].both;
+    *dropped = parts[0].dropped;
+    for (int t = 1; t < T; t++) {
+        const merge_part *q = &parts[t];
+        uint64_t shift = q->nnz0 - nnz;
+        if (shift) {
+            memmove(c.j + nnz, c.j + q->nnz0, q->nnz * sizeof *c.j);
+            memmove(c.x + nnz, c.x + q->nnz0, q->nnz * sizeof *c.x);
+        }
+        if (q->row0 != rows) {
+            memmove(c.h + rows, c.h + q->row0, q->nrows * sizeof *c.h);
+        }
+        if (q->row0 != rows || shift)
+            for (uint64_t r = 1; r <= q->nrows; r++)
+                c.p[rows + r] = c.p[q->row0 + r] - shift;
+        rows += q->nrows;
+        nnz += q->nnz;
+        *both |= q->both;
+        *dropped |= q->dropped;
+    }
+    c.nvec = rows;
+    c.p[rows] = nnz;
+    /* Give back what the meetings saved, when it is worth it. */
+    if (ub_nnz - nnz > ub_nnz / 4 + 1024) {
+        size_t sz = (nnz ? nnz : 1) * sizeof(uint64_t);
+        uint64_t *j = realloc(c.j, sz);
+        if (j) {
+            c.j = j;
+            c.j_size = sz;
+        }
+        double *x = realloc(c.x, sz);
+        if (x) {
+            c.x = x;
+            c.x_size = sz;
+        }
+    }
+    if (ub_rows - rows > ub_rows / 4 + 1024) {
+        size_t sz = (rows ? rows : 1) * sizeof(uint64_t);
+        uint64_t *h = realloc(c.h, sz);
+        if (h) {
+            c.h = h;
+            c.h_size = sz;
+        }
+        uint64_t *pp = realloc(c.p, (rows + 2) * sizeof(uint64_t));
+        if (pp) {
+            c.p = pp;
+            c.p_size = (rows + 2) * sizeof(uint64_t);
+        }
+    }
+    return d4m__csr_pack(out, &c);
 }
 
 static int ewise(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b, ewise_op op)
@@ -105,8 +535,8 @@ static int ewise(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b, ewise_
         return d4m__error(D4M_EINVAL, "%s: NULL argument", op_name(op));
     *out = NULL;
     bool ea = d4m_assoc_is_empty(a), eb = d4m_assoc_is_empty(b);
-    bool intersect = op == OP_AND || op == OP_TIMES || op == OP_DIVIDE;
-    if ((ea || eb) && (intersect || (ea && eb)))
+    bool union_ = op == OP_PLUS || op == OP_MINUS || op == OP_OR;
+    if ((ea || eb) && (!union_ || (ea && eb)))
         return d4m_assoc_new_empty(out);
     if (a->row.kind != b->row.kind && !ea && !eb)
         return d4m__error(D4M_EKEYKIND, "%s: one array has string row keys, the other "
@@ -135,67 +565,81 @@ static int ewise(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b, ewise_
         return d4m_assoc_dup(out, s);
     }
 
-    aligned x;
-    D4M_TRY(align(&x, a, b, both_str));
-    GrB_Matrix c = NULL;
-    int rc = D4M_GRB(GrB_Matrix_new(&c, GrB_FP64, x.row.n, x.col.n));
+    space s;
+    D4M_TRY(space_make(&s, a, b, union_, both_str));
+    /* Read both operands' arrays in place (the same ones when a == b). */
+    d4m_csr csa, csb;
+    int rc = d4m__csr_borrow(&csa, a);
     if (rc) {
-        aligned_free(&x);
+        space_free(&s);
         return rc;
     }
-    switch (op) {
-    case OP_PLUS:
-        rc = D4M_GRB(GrB_Matrix_eWiseAdd_BinaryOp(c, NULL, NULL,
-                                                  both_str ? GrB_MAX_FP64 : GrB_PLUS_FP64,
-                                                  x.a, x.b, NULL));
-        break;
-    case OP_MINUS:
-        if (both_str) {
-            /* Entries present in only one side: the union, masked by the
-             * complement of the intersection. */
-            GrB_Matrix both = NULL;
-            rc = D4M_GRB(GrB_Matrix_new(&both, GrB_FP64, x.row.n, x.col.n));
-            if (!rc)
-                rc = D4M_GRB(GrB_Matrix_eWiseMult_BinaryOp(both, NULL, NULL, GrB_ONEB_FP64,
-                                                           x.a, x.b, NULL));
-            if (!rc)
-                rc = D4M_GRB(GrB_Matrix_eWiseAdd_BinaryOp(c, both, NULL, GrB_MIN_FP64,
-                                                          x.a, x.b, GrB_DESC_RSC));
-            GrB_Matrix_free(&both);
-        } else {
-            GrB_Scalar zero = NULL;
-            rc = D4M_GRB(GrB_Scalar_new(&zero, GrB_FP64));
-            if (!rc)
-                rc = D4M_GRB(GrB_Scalar_setElement_FP64(zero, 0));
-            if (!rc)
-                rc = D4M_GRB(GxB_Matrix_eWiseUnion(c, NULL, NULL, GrB_MINUS_FP64,
-                                                   x.a, zero, x.b, zero, NULL));
-            GrB_Scalar_free(&zero);
+    if (b != a) {
+        rc = d4m__csr_borrow(&csb, b);
+        if (rc) {
+            d4m__csr_return(a, &csa);
+            space_free(&s);
+            return rc;
         }
-        break;
-    case OP_AND:
-        rc = D4M_GRB(GrB_Matrix_eWiseMult_BinaryOp(c, NULL, NULL, GrB_MIN_FP64,
-                                                   x.a, x.b, NULL));
-        break;
-    case OP_OR:
-        rc = D4M_GRB(GrB_Matrix_eWiseAdd_BinaryOp(c, NULL, NULL, GrB_MIN_FP64,
-                                                  x.a, x.b, NULL));
-        break;
-    case OP_TIMES:
-        rc = D4M_GRB(GrB_Matrix_eWiseMult_BinaryOp(c, NULL, NULL, GrB_TIMES_FP64,
-                                                   x.a, x.b, NULL));
-        break;
-    case OP_DIVIDE:
-        rc = D4M_GRB(GrB_Matrix_eWiseMult_BinaryOp(c, NULL, NULL, GrB_DIV_FP64,
-                                                   x.a, x.b, NULL));
-        break;
     }
-    if (rc) {
+    merge_ctx m;
+    memset(&m, 0, sizeof m);
+    m.a.c = &csa;
+    /* A side whose keys are the result's keys needs no map. */
+    m.a.rmap = a->row.n == s.row.n ? NULL : s.ra;
+    m.a.cmap = a->col.n == s.col.n ? NULL : s.ca;
+    m.a.vmap = both_str && a->val.n != s.val.n ? s.va : NULL;
+    m.a.ones = !both_str && a->vkind == D4M_STR;
+    m.b.c = b != a ? &csb : &csa;
+    m.b.rmap = b->row.n == s.row.n ? NULL : s.rb;
+    m.b.cmap = b->col.n == s.col.n ? NULL : s.cb;
+    m.b.vmap = both_str && b->val.n != s.val.n ? s.vb : NULL;
+    m.b.ones = !both_str && b->vkind == D4M_STR;
+    m.op = op;
+    m.strings = both_str;
+    m.nrows = s.row.n;
+    m.ncols = s.col.n;
+    GrB_Matrix c = NULL;
+    bool both = false, dropped = false;
+    if (union_) {
+        rc = side_blocks(&m.a, a->col.n);
+        if (!rc)
+            rc = side_blocks(&m.b, b->col.n);
+    }
+    if (!rc)
+        rc = merge(&c, &both, &dropped, &m, &a->row, &b->row);
+    free(m.a.blk);
+    free(m.b.blk);
+    int rc2 = b != a ? d4m__csr_return(b, &csb) : 0;
+    int rc1 = d4m__csr_return(a, &csa);
+    if (!rc)
+        rc = rc1 ? rc1 : rc2;
+    d4m_assoc *r = rc ? NULL : d4m__assoc_alloc();
+    if (!r) {
         GrB_Matrix_free(&c);
-        aligned_free(&x);
-        return rc;
+        space_free(&s);
+        return rc ? rc : D4M_ENOMEM;
     }
-    return result(out, &x, c, true);
+    /* The result takes the key sets.  A union where nothing was dropped
+     * uses every key, and every value unless two met (+ keeps one of them);
+     * anything else goes through the finish pass. */
+    r->row = s.row;
+    r->col = s.col;
+    r->vkind = s.vkind;
+    if (both_str)
+        r->val = s.val;
+    else
+        d4m__keys_clear(&s.val);
+    memset(&s.row, 0, sizeof s.row);
+    memset(&s.col, 0, sizeof s.col);
+    memset(&s.val, 0, sizeof s.val);
+    space_free(&s);
+    r->m = c;
+    if (union_ && !dropped && !(both_str && both)) {
+        *out = r;
+        return 0;
+    }
+    return d4m__assoc_finish(out, r, false);
 }
 
 int d4m_assoc_plus(d4m_assoc **out, const d4m_assoc *a, const d4m_assoc *b)

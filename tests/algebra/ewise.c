@@ -776,3 +776,211 @@ Test(assoc_plus, random_arrays_match_dense)
         d4m_assoc_free(b);
     }
 }
+
+/* ============================================== large, against naive */
+
+/* Arrays large enough for the parallel merge (100,000 entries and more),
+ * over key sets that differ on both sides, so that every key map has holes
+ * (blocks of columns that move by different amounts).  A has rows i % 7 != 0
+ * and columns j % 11 != 3, B rows i % 5 != 1 and columns j % 13 != 2; about
+ * one cell in 12 is set, to -3..3.  Checked cell by cell, in row-major
+ * order, against the dense computation, with 1, 2 and 3 threads (3 parts on
+ * 2 cores exercise the moves of the later parts). */
+#define LR 1500
+#define LC 1000
+
+typedef struct {
+    signed char *d;    /* LR x LC, 0 = none */
+    d4m_assoc *a;
+} big;
+
+static void big_make(big *g, unsigned seed, int rmod, int rrem, int cmod, int crem,
+                     bool numeric_keys, bool string_vals)
+{
+    static char rn[LR][8], cn[LC][8];
+    static char vn[7][4] = { "v-3", "v-2", "v-1", "v0", "v1", "v2", "v3" };
+    for (int i = 0; i < LR; i++)
+        snprintf(rn[i], sizeof rn[i], "r%05d", i);
+    for (int j = 0; j < LC; j++)
+        snprintf(cn[j], sizeof cn[j], "c%05d", j);
+    g->d = calloc((size_t)LR * LC, 1);
+    size_t cap = (size_t)LR * LC / 8, n = 0;
+    d4m_key *rk = malloc(cap * sizeof *rk), *ck = malloc(cap * sizeof *ck);
+    d4m_key *vk = malloc(cap * sizeof *vk);
+    double *rx = malloc(cap * sizeof *rx), *cx = malloc(cap * sizeof *cx);
+    double *v = malloc(cap * sizeof *v);
+    cr_assert(g->d && rk && ck && vk && rx && cx && v);
+    for (int i = 0; i < LR; i++) {
+        if (i % rmod == rrem)
+            continue;
+        for (int j = 0; j < LC; j++) {
+            if (j % cmod == crem || lcg(&seed) % 12 != 0)
+                continue;
+            int x = (int)(lcg(&seed) % 7) - 3;
+            if (!x || n == cap)
+                continue;
+            g->d[(size_t)i * LC + j] = (signed char)x;
+            rk[n] = K(rn[i]);
+            ck[n] = K(cn[j]);
+            vk[n] = K(vn[x + 3]);
+            rx[n] = i + 1;
+            cx[n] = j + 1;
+            v[n++] = x;
+        }
+    }
+    cr_assert_gt(n, 100000 / 2);
+    g->a = NULL;
+    CHECK_OK(d4m_assoc_build(&g->a, numeric_keys ? d4m_vec_num(rx, n) : d4m_vec_str(rk, n),
+                             numeric_keys ? d4m_vec_num(cx, n) : d4m_vec_str(ck, n),
+                             string_vals ? d4m_vec_str(vk, n) : d4m_vec_num(v, n), NULL));
+    free(rk); free(ck); free(vk); free(rx); free(cx); free(v);
+}
+
+static void big_free(big *g)
+{
+    free(g->d);
+    d4m_assoc_free(g->a);
+}
+
+/* Row i, column j of entry t of c's triples (names r%05d / c%05d, or
+ * positions i + 1, j + 1). */
+static void big_key(const d4m_assoc *c, const d4m_triples *t, size_t k, int *i, int *j)
+{
+    if (d4m_assoc_key_kind(c, 1) == D4M_NUM) {
+        *i = (int)t->row[k];
+        *j = (int)t->col[k];
+        return;
+    }
+    d4m_key r = d4m_assoc_key(c, 1, t->row[k]), q = d4m_assoc_key(c, 2, t->col[k]);
+    cr_assert_eq(r.len, 6);
+    cr_assert_eq(q.len, 6);
+    char buf[8] = { 0 };
+    memcpy(buf, r.ptr + 1, 5);
+    *i = atoi(buf);
+    memcpy(buf, q.ptr + 1, 5);
+    *j = atoi(buf);
+}
+
+/* c must hold exactly the nonzero cells of want (LR x LC doubles), row-major. */
+static void big_expect(const d4m_assoc *c, const double *want, const char *what)
+{
+    d4m_triples *t = NULL;
+    CHECK_OK(d4m_assoc_find(&t, c, D4M_ORDER_ROW));
+    size_t k = 0;
+    for (int i = 0; i < LR; i++)
+        for (int j = 0; j < LC; j++) {
+            double w = want[(size_t)i * LC + j];
+            if (w == 0)
+                continue;
+            cr_assert_lt(k, t->n, "%s: entry (%d,%d) missing, only %zu", what, i, j, t->n);
+            int ti, tj;
+            big_key(c, t, k, &ti, &tj);
+            cr_assert(ti == i && tj == j, "%s: entry %zu is (%d,%d), want (%d,%d)", what, k,
+                      ti, tj, i, j);
+            double got;
+            if (t->sval) {
+                d4m_key s = d4m_assoc_val_str(c, t->sval[k]);
+                char buf[8] = { 0 };
+                cr_assert_lt(s.len, sizeof buf);
+                memcpy(buf, s.ptr, s.len);
+                got = atof(buf + 1);
+            } else {
+                got = t->val[k];
+            }
+            cr_assert_eq(got, w, "%s: (%d,%d) is %g, want %g", what, i, j, got, w);
+            k++;
+        }
+    cr_assert_eq(k, t->n, "%s: %zu entries, want %zu", what, t->n, k);
+    d4m_triples_free(t);
+}
+
+static void big_ops(bool numeric_keys)
+{
+    big ga, gb;
+    big_make(&ga, 11u, 7, 0, 11, 3, numeric_keys, false);
+    big_make(&gb, 29u, 5, 1, 13, 2, numeric_keys, false);
+    cr_assert_geq(d4m_assoc_nnz(ga.a) + d4m_assoc_nnz(gb.a), 100000);
+    static const binop ops[] = { d4m_assoc_plus, d4m_assoc_minus, d4m_assoc_and,
+                                 d4m_assoc_or, d4m_assoc_times, d4m_assoc_divide };
+    double *want = malloc((size_t)LR * LC * sizeof *want);
+    cr_assert_not_null(want);
+    for (int threads = 1; threads <= 3; threads++) {
+        CHECK_OK(d4m_set_threads(threads));
+        for (int op = 0; op < 6; op++) {
+            for (size_t q = 0; q < (size_t)LR * LC; q++)
+                want[q] = naive((ewise_kind)op, ga.d[q], gb.d[q]);
+            d4m_assoc *c = NULL;
+            CHECK_OK(ops[op](&c, ga.a, gb.a));
+            char what[64];
+            snprintf(what, sizeof what, "op %d, %d threads", op, threads);
+            big_expect(c, want, what);
+            d4m_assoc_free(c);
+        }
+        /* An array with itself: every entry meets its twin. */
+        for (size_t q = 0; q < (size_t)LR * LC; q++)
+            want[q] = 2.0 * ga.d[q];
+        d4m_assoc *c = NULL;
+        CHECK_OK(d4m_assoc_plus(&c, ga.a, ga.a));
+        big_expect(c, want, "A + A");
+        d4m_assoc_free(c);
+        CHECK_OK(d4m_assoc_minus(&c, ga.a, ga.a));
+        cr_assert_eq(d4m_assoc_nnz(c), 0);
+        cr_assert_eq(d4m_assoc_nrows(c), 0);
+        d4m_assoc_free(c);
+    }
+    CHECK_OK(d4m_set_threads(0));
+    free(want);
+    big_free(&ga);
+    big_free(&gb);
+}
+
+Test(assoc_plus, large_string_keys_match_dense, .timeout = 120)
+{
+    big_ops(false);
+}
+
+Test(assoc_plus, large_numeric_keys_match_dense, .timeout = 120)
+{
+    big_ops(true);
+}
+
+/* String values: + keeps the larger string, - keeps entries in only one
+ * side; "v-3" < "v-2" < "v-1" < "v0" < "v1" < "v2" < "v3" bytewise, except
+ * that '-' sorts before digits, which the reference below follows. */
+static double str_max(double x, double y)
+{
+    if (!x || !y)
+        return x ? x : y;
+    if ((x < 0) != (y < 0))
+        return x < 0 ? y : x;         /* "v1" > "v-1" */
+    if (x < 0)
+        return -x > -y ? x : y;       /* "v-3" > "v-1": '3' > '1' */
+    return x > y ? x : y;
+}
+
+Test(assoc_plus, large_string_values_match_dense, .timeout = 120)
+{
+    big ga, gb;
+    big_make(&ga, 5u, 7, 0, 11, 3, false, true);
+    big_make(&gb, 77u, 5, 1, 13, 2, false, true);
+    double *want = malloc((size_t)LR * LC * sizeof *want);
+    cr_assert_not_null(want);
+    for (int threads = 1; threads <= 2; threads++) {
+        CHECK_OK(d4m_set_threads(threads));
+        for (size_t q = 0; q < (size_t)LR * LC; q++)
+            want[q] = str_max(ga.d[q], gb.d[q]);
+        d4m_assoc *c = NULL;
+        CHECK_OK(d4m_assoc_plus(&c, ga.a, gb.a));
+        big_expect(c, want, "A + B strings");
+        d4m_assoc_free(c);
+        for (size_t q = 0; q < (size_t)LR * LC; q++)
+            want[q] = ga.d[q] && gb.d[q] ? 0 : ga.d[q] ? ga.d[q] : gb.d[q];
+        CHECK_OK(d4m_assoc_minus(&c, ga.a, gb.a));
+        big_expect(c, want, "A - B strings");
+        d4m_assoc_free(c);
+    }
+    CHECK_OK(d4m_set_threads(0));
+    free(want);
+    big_free(&ga);
+    big_free(&gb);
+}
