@@ -73,13 +73,6 @@ d4m_comm d4m_comm_self(void)
 
 /* ------------------------------------------------------- collectives */
 
-static int c_barrier(const d4m_comm *c)
-{
-    if (c->size <= 1 || !c->barrier)
-        return 0;
-    return c->barrier(c->ctx) ? d4m__error(D4M_EMPI, "barrier failed") : 0;
-}
-
 static int c_bcast(const d4m_comm *c, void *buf, size_t len, int root)
 {
     if (c->size <= 1 || !c->bcast)

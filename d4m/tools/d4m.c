@@ -269,7 +269,7 @@ static int cmd_create(const command *c, int argc, char **argv)
         { "shards", 1, 0, NULL }, { "combiner", 1, 0, NULL },
     };
     char *pos[2];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, opts, 5, pos, &np, 2, 2);
     if (ex)
         return ex;
@@ -279,7 +279,7 @@ static int cmd_create(const command *c, int argc, char **argv)
     o.degree = opts[1].seen;
     o.keys = opts[2].seen ? D4M_NUM : D4M_STR;
     if (opts[3].seen) {
-        uint64_t n;
+        uint64_t n = 0;
         if (parse_uint(&n, opts[3].arg, UINT_MAX) < 0)
             return usage_error(c, "--shards wants a number, not '%s'", opts[3].arg);
         o.shards = (unsigned)n;
@@ -633,13 +633,13 @@ static int cmd_put(const command *c, int argc, char **argv)
 {
     option opts[] = { { "bulk", 0, 0, NULL }, { "chunk", 1, 0, NULL } };
     char *pos[3];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, opts, 2, pos, &np, 2, 3);
     if (ex)
         return ex;
     size_t chunk_lines = 65536;
     if (opts[1].seen) {
-        uint64_t n;
+        uint64_t n = 0;
         if (parse_uint(&n, opts[1].arg, SIZE_MAX / 64) < 0 || n == 0)
             return usage_error(c, "--chunk wants a positive number, not '%s'", opts[1].arg);
         chunk_lines = (size_t)n;
@@ -721,7 +721,7 @@ static int parse_query(d4m_query **q, const char *text)
 static int cmd_get(const command *c, int argc, char **argv)
 {
     char *pos[4];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, NULL, 0, pos, &np, 3, 4);
     if (ex)
         return ex;
@@ -783,7 +783,7 @@ out:
 static int cmd_nnz(const command *c, int argc, char **argv)
 {
     char *pos[2];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, NULL, 0, pos, &np, 2, 2);
     if (ex)
         return ex;
@@ -806,7 +806,7 @@ static int cmd_nnz(const command *c, int argc, char **argv)
 static int cmd_ls(const command *c, int argc, char **argv)
 {
     char *pos[1];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, NULL, 0, pos, &np, 1, 1);
     if (ex)
         return ex;
@@ -833,7 +833,7 @@ static int cmd_ls(const command *c, int argc, char **argv)
 static int cmd_drop(const command *c, int argc, char **argv)
 {
     char *pos[2];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, NULL, 0, pos, &np, 2, 2);
     if (ex)
         return ex;
@@ -850,7 +850,7 @@ static int cmd_drop(const command *c, int argc, char **argv)
 static int cmd_info(const command *c, int argc, char **argv)
 {
     char *pos[2];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, NULL, 0, pos, &np, 2, 2);
     if (ex)
         return ex;
@@ -914,14 +914,14 @@ static int cmd_fits_ingest(const command *c, int argc, char **argv)
     char **pos = malloc((size_t)(argc > 1 ? argc : 1) * sizeof *pos);
     if (!pos)
         return failf("out of memory");
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, opts, 5, pos, &np, 3, (size_t)argc);
     if (ex) {
         free(pos);
         return ex;
     }
     d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
-    uint64_t n;
+    uint64_t n = 0;
     if (opts[0].seen) {
         if (parse_uint(&n, opts[0].arg, 4096) < 0 || n == 0)
             ex = usage_error(c, "--bricks wants an edge of 1 to 4096 voxels, not '%s'",
@@ -974,7 +974,7 @@ static int cmd_volume(const command *c, int argc, char **argv)
 {
     option opts[] = { { "out", 1, 0, NULL } };
     char *pos[5];
-    size_t np;
+    size_t np = 0;
     int ex = parse_args(c, argc, argv, opts, 1, pos, &np, 2, 5);
     if (ex)
         return ex;
