@@ -644,33 +644,300 @@ static char get_sep(const mxArray *a, int i)
     return (char)(c[i] & 0xff);
 }
 
-/* [r, c, v] = find(A) in column-major order. */
+/* --------------------------------------------------- two-way parallelism */
+
+/* Run fn(arg0) here and fn(arg1) on a second thread when par (else both
+ * here, one after the other).  The workers never call the mx API. */
+typedef void (*work_fn)(void *);
+typedef struct { work_fn fn; void *arg; } work_item;
+
+static void *work_thread(void *p)
+{
+    work_item *w = p;
+    w->fn(w->arg);
+    return NULL;
+}
+
+static void par2(work_fn fn, void *arg0, void *arg1, int par)
+{
+    pthread_t th;
+    work_item w = { fn, arg1 };
+    if (par && pthread_create(&th, NULL, work_thread, &w) == 0) {
+        fn(arg0);
+        pthread_join(th, NULL);
+        return;
+    }
+    fn(arg0);
+    fn(arg1);
+}
+
+/* Inputs of this size and more are worked on two threads. */
+#define PAR_MIN 65536
+
+/* ================================================================= find */
+
+/* The keys of one axis (or the value strings) laid out once for copying:
+ * key i followed by the separator is slab[off[i] .. off[i+1]), and the slab
+ * has 16 spare bytes so that a key of up to 16 bytes is copied with one
+ * fixed-size memcpy. */
+typedef struct keyslab {
+    char *slab;
+    uint64_t *off;
+} keyslab;
+
+static void slab_make(keyslab *s, const d4m_assoc *a, int dim, char sep)
+{
+    size_t n = dim ? d4m_assoc_key_count(a, dim) : d4m_assoc_val_count(a), total = 0;
+    s->off = xmalloc((n + 1) * sizeof *s->off);
+    for (size_t i = 0; i < n; i++) {
+        d4m_key k = dim ? d4m_assoc_key(a, dim, i) : d4m_assoc_val_str(a, i);
+        s->off[i] = total;
+        total += k.len + 1;
+    }
+    s->off[n] = total;
+    s->slab = xmalloc(total + 16);
+    for (size_t i = 0; i < n; i++) {
+        d4m_key k = dim ? d4m_assoc_key(a, dim, i) : d4m_assoc_val_str(a, i);
+        if (k.len) memcpy(s->slab + s->off[i], k.ptr, k.len);
+        s->slab[s->off[i] + k.len] = sep;
+    }
+    memset(s->slab + total, 0, 16);
+}
+
+/* Copy slab key k to out + w; bytes up to end may be scribbled on. */
+static inline size_t slab_put(char *out, size_t w, size_t end, const keyslab *s, uint64_t k)
+{
+    const char *p = s->slab + s->off[k];
+    size_t len = (size_t)(s->off[k + 1] - s->off[k]);
+    if (len <= 16 && w + 16 <= end)
+        memcpy(out + w, p, 16);
+    else
+        memcpy(out + w, p, len);
+    return w + len;
+}
+
+/* A char row of len bytes for a list; *bytes is where to write them (the
+ * array's own chars when mxChar is one byte, else a buffer widened by
+ * list_done). */
+static mxArray *list_new(size_t len, char **bytes)
+{
+    mwSize dims[2] = { len ? 1 : 0, len };
+    mxArray *m = mxCreateCharArray(2, dims);
+    if (sizeof(mxChar) == 1)
+        *bytes = (char *)mxGetChars(m);
+    else
+        *bytes = xmalloc(len ? len : 1);
+    return m;
+}
+
+static void list_done(mxArray *m, const char *bytes, size_t len)
+{
+    if (sizeof(mxChar) != 1) {
+        mxChar *c = mxGetChars(m);
+        for (size_t i = 0; i < len; i++) c[i] = (mxChar)(unsigned char)bytes[i];
+    }
+}
+
+typedef struct find_job {
+    int q;                       /* half: 0 or 1 */
+    const d4m_triples *t;        /* row-major triples */
+    size_t n, nhalf, ncols;
+    uint64_t *cnt;               /* this half's count per column; then its next slot */
+    uint64_t *rowo, *svo;        /* column-major row indices / value indices */
+    double *valo;                /* column-major numeric values (mx array) */
+    double *rowd;                /* numeric row positions (mx array) or NULL */
+    const keyslab *rk, *ck, *vk; /* slabs of string axes (NULL: numeric) */
+    size_t rbytes, vbytes;       /* bytes of this half's entries at d < nhalf */
+    size_t rall, vall;           /* bytes of all this half's entries */
+    /* writing */
+    const uint64_t *colstart;    /* first d of each column */
+    char *rout, *cout, *vout;
+    size_t r0, r1, c0, c1, v0, v1;  /* byte ranges of this half in each list */
+    size_t cfirst, clast;        /* columns of this half in the column list */
+    double *cold;                /* numeric column positions (mx array) or NULL */
+} find_job;
+
+static void find_count(void *p)
+{
+    find_job *j = p;
+    size_t lo = j->q ? j->nhalf : 0, hi = j->q ? j->n : j->nhalf;
+    const uint64_t *col = j->t->col;
+    for (size_t i = lo; i < hi; i++)
+        j->cnt[col[i]]++;
+}
+
+static void find_scatter(void *p)
+{
+    find_job *j = p;
+    size_t lo = j->q ? j->nhalf : 0, hi = j->q ? j->n : j->nhalf;
+    const d4m_triples *t = j->t;
+    uint64_t *cnt = j->cnt;
+    size_t rb = 0, vb = 0, ra = 0, va = 0;
+    const uint64_t *roff = j->rk ? j->rk->off : NULL, *voff = j->vk ? j->vk->off : NULL;
+    for (size_t i = lo; i < hi; i++) {
+        uint64_t d = cnt[t->col[i]]++;
+        uint64_t r = t->row[i];
+        j->rowo[d] = r;
+        if (t->sval) {
+            j->svo[d] = t->sval[i];
+            if (voff) {
+                size_t l = voff[t->sval[i] + 1] - voff[t->sval[i]];
+                va += l;
+                if (d < j->nhalf) vb += l;
+            }
+        } else if (j->valo) {
+            j->valo[d] = t->val[i];
+        }
+        if (roff) {
+            size_t l = roff[r + 1] - roff[r];
+            ra += l;
+            if (d < j->nhalf) rb += l;
+        }
+    }
+    j->rbytes = rb;
+    j->vbytes = vb;
+    j->rall = ra;
+    j->vall = va;
+}
+
+static void find_write(void *p)
+{
+    find_job *j = p;
+    size_t lo = j->q ? j->nhalf : 0, hi = j->q ? j->n : j->nhalf;
+    if (j->rout) {
+        size_t w = j->r0;
+        for (size_t d = lo; d < hi; d++) w = slab_put(j->rout, w, j->r1, j->rk, j->rowo[d]);
+    } else if (j->rowd) {
+        for (size_t d = lo; d < hi; d++) j->rowd[d] = (double)j->rowo[d] + 1;
+    }
+    if (j->vout) {
+        size_t w = j->v0;
+        for (size_t d = lo; d < hi; d++) w = slab_put(j->vout, w, j->v1, j->vk, j->svo[d]);
+    }
+    if (j->cout) {
+        size_t w = j->c0;
+        for (size_t c = j->cfirst; c < j->clast; c++)
+            for (uint64_t k = j->colstart[c]; k < j->colstart[c + 1]; k++)
+                w = slab_put(j->cout, w, j->c1, j->ck, c);
+    } else if (j->cold) {
+        for (size_t c = j->cfirst; c < j->clast; c++)
+            for (uint64_t k = j->colstart[c]; k < j->colstart[c + 1]; k++)
+                j->cold[k] = (double)c + 1;
+    }
+}
+
+/* [r, c, v] = find(A) in column-major order (rows ascending within a
+ * column).  The library hands the triples in row order (a plain copy); the
+ * order by column is a counting sort done here on two threads, straight into
+ * the output arrays, and each distinct key is laid out once (keyslab) so
+ * that writing a list is one small memcpy per entry. */
 static void do_find(int nlhs, mxArray *plhs[], const d4m_assoc *a, char rs, char cs, char vs)
 {
     d4m_triples *t = NULL;
-    check(d4m_assoc_find(&t, a, D4M_ORDER_COL));
+    check(d4m_assoc_find(&t, a, D4M_ORDER_ROW));
     tmp_push(t, free_triples);
-    size_t n = t->n;
-    for (int k = 0; k < 3 && k < (nlhs ? nlhs : 1); k++) {
-        mxArray *m;
-        if (k < 2) {
-            const uint64_t *ix = k == 0 ? t->row : t->col;
-            int dim = k + 1;
-            if (d4m_assoc_key_kind(a, dim) == D4M_STR) {
-                m = keys_list(a, dim, ix, n, k == 0 ? rs : cs);
-            } else {
-                m = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
-                double *d = mxGetPr(m);
-                for (size_t i = 0; i < n; i++) d[i] = (double)ix[i] + 1;
-            }
-        } else if (t->sval) {
-            m = vals_list(a, t->sval, n, vs);
-        } else {
-            m = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
-            if (n) memcpy(mxGetPr(m), t->val, n * sizeof(double));
-        }
-        plhs[k] = m;
+    size_t n = t->n, nc = d4m_assoc_ncols(a);
+    int want = nlhs ? nlhs : 1;
+    int rstr = d4m_assoc_key_kind(a, 1) == D4M_STR, cstr = d4m_assoc_key_kind(a, 2) == D4M_STR;
+    int par = n >= PAR_MIN;
+    keyslab rk, ck, vk;
+    find_job jb[2];
+    memset(jb, 0, sizeof jb);
+    for (int q = 0; q < 2; q++) {
+        jb[q].q = q;
+        jb[q].t = t;
+        jb[q].n = n;
+        jb[q].nhalf = n / 2;
+        jb[q].ncols = nc;
+        jb[q].cnt = xmalloc((nc + 1) * sizeof(uint64_t));
+        memset(jb[q].cnt, 0, (nc + 1) * sizeof(uint64_t));
     }
+    if (rstr) slab_make(&rk, a, 1, rs);
+    if (cstr && want >= 2) slab_make(&ck, a, 2, cs);
+    if (t->sval && want >= 3) slab_make(&vk, a, 0, vs);
+    uint64_t *rowo = xmalloc((n ? n : 1) * sizeof *rowo);
+    uint64_t *svo = t->sval ? xmalloc((n ? n : 1) * sizeof *svo) : NULL;
+    uint64_t *colstart = xmalloc((nc + 1) * sizeof *colstart);
+    mxArray *vm = NULL;
+    if (want >= 3 && !t->sval)
+        vm = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+
+    par2(find_count, &jb[0], &jb[1], par);
+    /* Column c holds d in [colstart[c], colstart[c+1]): half 0's entries,
+     * then half 1's (rows ascend within a column).  cnt becomes each half's
+     * next slot. */
+    uint64_t s = 0;
+    for (size_t c = 0; c < nc; c++) {
+        uint64_t c0 = jb[0].cnt[c], c1 = jb[1].cnt[c];
+        colstart[c] = s;
+        jb[0].cnt[c] = s;
+        jb[1].cnt[c] = s + c0;
+        s += c0 + c1;
+    }
+    colstart[nc] = s;
+    for (int q = 0; q < 2; q++) {
+        jb[q].rowo = rowo;
+        jb[q].svo = svo;
+        jb[q].valo = vm ? mxGetPr(vm) : NULL;
+        jb[q].rk = rstr ? &rk : NULL;
+        jb[q].vk = t->sval && want >= 3 ? &vk : NULL;
+    }
+    par2(find_scatter, &jb[0], &jb[1], par);
+
+    /* The outputs, and the byte range of each half in each list. */
+    mxArray *rm = NULL, *cm = NULL;
+    char *rout = NULL, *cout = NULL, *vout = NULL;
+    if (rstr) {
+        size_t lo = jb[0].rbytes + jb[1].rbytes, total = jb[0].rall + jb[1].rall;
+        rm = list_new(total, &rout);
+        jb[0].r0 = 0; jb[0].r1 = lo;
+        jb[1].r0 = lo; jb[1].r1 = total;
+    } else {
+        rm = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+    }
+    if (want >= 2) {
+        size_t split = nc;
+        if (cstr) {
+            size_t total = 0, half = 0;
+            for (size_t c = 0; c < nc; c++)
+                total += (colstart[c + 1] - colstart[c]) * (ck.off[c + 1] - ck.off[c]);
+            split = 0;
+            while (split < nc && 2 * half < total) {
+                half += (colstart[split + 1] - colstart[split]) * (ck.off[split + 1] - ck.off[split]);
+                split++;
+            }
+            cm = list_new(total, &cout);
+            jb[0].c0 = 0; jb[0].c1 = half;
+            jb[1].c0 = half; jb[1].c1 = total;
+        } else {
+            cm = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+            split = nc / 2;
+        }
+        jb[0].cfirst = 0; jb[0].clast = split;
+        jb[1].cfirst = split; jb[1].clast = nc;
+    }
+    if (want >= 3 && t->sval) {
+        size_t lo = jb[0].vbytes + jb[1].vbytes, total = jb[0].vall + jb[1].vall;
+        vm = list_new(total, &vout);
+        jb[0].v0 = 0; jb[0].v1 = lo;
+        jb[1].v0 = lo; jb[1].v1 = total;
+    }
+    for (int q = 0; q < 2; q++) {
+        jb[q].colstart = colstart;
+        jb[q].rout = rout;
+        jb[q].rowd = rstr ? NULL : mxGetPr(rm);
+        jb[q].cout = cout;
+        jb[q].cold = cm && !cstr ? mxGetPr(cm) : NULL;
+        jb[q].ck = cstr && want >= 2 ? &ck : NULL;
+        jb[q].vout = vout;
+    }
+    par2(find_write, &jb[0], &jb[1], par);
+    if (rout) list_done(rm, rout, mxGetNumberOfElements(rm));
+    if (cout) list_done(cm, cout, mxGetNumberOfElements(cm));
+    if (vout) list_done(vm, vout, mxGetNumberOfElements(vm));
+    plhs[0] = rm;
+    if (want >= 2) plhs[1] = cm;
+    if (want >= 3) plhs[2] = vm;
 }
 
 /* Adj(A): the sparse matrix (string values: their 1-based indices). */
