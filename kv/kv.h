@@ -17,6 +17,13 @@
  * Composite integer keys (image voxels z, y, x) are several integers in a
  * row.  Values: 'd' + 8-byte double, or 's' + bytes.  Merge operands (for
  * combiners): 'S' (sum), 'm' (min), 'M' (max) + 8-byte double.
+ *
+ * Bulk-load marks: every ingest also loads the key  id(0) | "bi"  holding
+ * the load's number (8 bytes, big-endian), and once it returns the number
+ * is written to the file D4M-LOADS in the database directory.  An open that
+ * finds the file ahead of the key reports the database damaged: a MANIFEST
+ * that lost its last records would otherwise drop a finished load silently
+ * (kv/store.c, "bulk-load marks").
  */
 #ifndef D4M_KV_H
 #define D4M_KV_H

@@ -5,6 +5,7 @@
  * they become our codes here, with RocksDB's text kept in the message.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct d4m_kv {
     rocksdb_cache_t *cache;
     char *path;
     unsigned flags;
+    uint64_t mark;   /* number of the last bulk load (see the marks below) */
 };
 
 struct d4m_kv_batch {
@@ -200,6 +202,101 @@ void d4m_kv__close(d4m_kv *kv)
     free(kv);
 }
 
+/* ------------------------------------------------------ bulk-load marks */
+
+/* A bulk load is one RocksDB ingest, recorded only in the MANIFEST.  If the
+ * MANIFEST loses its tail (a torn or truncated file), RocksDB opens without
+ * the load and deletes its files as obsolete: the load, which had returned,
+ * is gone and nothing says so.  So every ingest carries one more key, the
+ * load's number (MARK_KEY, in the catalog's id 0), and after it returns the
+ * number is also written to a small file of its own (MARK_FILE, fsync'd and
+ * renamed into place).  On open, a file number above the key's means an
+ * acknowledged load is missing: the database is damaged. */
+#define MARK_FILE "D4M-LOADS"
+static const char mark_key[6] = { 0, 0, 0, 0, 'b', 'i' };
+
+static void be64(char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (char)(v & 0xFF);
+}
+
+/* The number in MARK_FILE: 0 if there is no file. */
+static int mark_file_read(uint64_t *id, const char *dir)
+{
+    char path[4096], buf[64];
+    *id = 0;
+    snprintf(path, sizeof path, "%s/" MARK_FILE, dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : d4m__error(D4M_EIO, "cannot read %s: %s", path,
+                                                 strerror(errno));
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    unsigned long long v;
+    char tail;
+    if (sscanf(buf, "d4m loads 1 %llu%c", &v, &tail) != 2 || tail != '\n')
+        return d4m__error(D4M_ECORRUPT, "the database is damaged: %s is not a d4m load "
+                          "record", path);
+    *id = v;
+    return 0;
+}
+
+static int mark_file_write(const char *dir, uint64_t id)
+{
+    char path[4096], tmp[4200], buf[64];
+    snprintf(path, sizeof path, "%s/" MARK_FILE, dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int n = snprintf(buf, sizeof buf, "d4m loads 1 %llu\n", (unsigned long long)id);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int e = 0;
+    if (fd < 0)
+        e = errno;
+    else if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
+        e = errno ? errno : EIO;
+    if (fd >= 0 && close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        return d4m__error(e == ENOSPC ? D4M_ENOSPC : D4M_EIO, "cannot write %s: %s", path,
+                          strerror(e));
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+/* On open: every acknowledged load must be there. */
+static int mark_check(d4m_kv *kv)
+{
+    uint64_t acked;
+    D4M_TRY(mark_file_read(&acked, kv->path));
+    d4m_buf v = { NULL, 0, 0 };
+    bool found = false;
+    int rc = d4m_kv__get(kv, NULL, (d4m_key){ mark_key, sizeof mark_key }, &v, &found);
+    uint64_t loaded = 0;
+    if (!rc && found) {
+        if (v.len != 8)
+            rc = d4m__error(D4M_ECORRUPT, "the database is damaged: its load mark has %zu "
+                            "bytes", v.len);
+        for (size_t i = 0; !rc && i < 8; i++)
+            loaded = loaded << 8 | (unsigned char)v.p[i];
+    }
+    d4m__buf_free(&v);
+    if (!rc && acked > loaded)
+        rc = d4m__error(D4M_ECORRUPT, "the database is damaged: bulk load %llu returned, but "
+                        "its data is gone (the last is %llu); its MANIFEST lost records",
+                        (unsigned long long)acked, (unsigned long long)loaded);
+    kv->mark = acked > loaded ? acked : loaded;
+    return rc;
+}
+
 int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
 {
     *out = NULL;
@@ -287,6 +384,11 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
                             "missing: %s", was);
         }
         kv->db = NULL;
+        d4m_kv__close(kv);
+        return rc;
+    }
+    int rc = mark_check(kv);
+    if (rc) {
         d4m_kv__close(kv);
         return rc;
     }
@@ -589,10 +691,53 @@ int d4m_kv__ingest(d4m_kv *kv, const char *const *files, size_t n)
     if (!o)
         return d4m__error(D4M_ENOMEM, "out of memory for ingest options");
     rocksdb_ingestexternalfileoptions_set_move_files(o, 1);
-    char *err = NULL;
-    rocksdb_ingest_external_file(kv->db, files, n, o, &err);
+    /* The load's mark goes in with it (see "bulk-load marks"). */
+    uint64_t id = kv->mark + 1;
+    char *dir = NULL, *mark = NULL;
+    const char **all = d4m__malloc(d4m__mul(n + 1, sizeof *all));
+    int rc = all ? d4m_kv__tmpdir(&dir, kv) : D4M_ENOMEM;
+    if (!rc) {
+        size_t len = strlen(dir) + 64;
+        mark = d4m__malloc(len);
+        rc = mark ? 0 : D4M_ENOMEM;
+        if (mark)
+            snprintf(mark, len, "%s/load-mark-%ld.sst", dir, (long)getpid());
+    }
+    d4m_kv_sst *s = NULL;
+    if (!rc)
+        rc = d4m_kv__sst_new(&s, kv, mark);
+    if (!rc) {
+        char v[8];
+        be64(v, id);
+        bool empty;
+        rc = d4m_kv__sst_add(s, (d4m_key){ mark_key, sizeof mark_key }, (d4m_key){ v, 8 },
+                             false);
+        if (!rc)
+            rc = d4m_kv__sst_finish(s, &empty);
+    }
+    d4m_kv__sst_free(s);
+    if (!rc) {
+        memcpy(all, files, n * sizeof *all);
+        all[n] = mark;
+        char *err = NULL;
+        rocksdb_ingest_external_file(kv->db, all, n + 1, o, &err);
+        rc = d4m_kv__error(err, "ingest");
+    }
     rocksdb_ingestexternalfileoptions_destroy(o);
-    return d4m_kv__error(err, "ingest");
+    if (mark)
+        unlink(mark);   /* gone already when the ingest moved it */
+    if (!rc) {
+        kv->mark = id;
+        /* The load is in.  If its record cannot be written, it is not
+         * reported as failed (a retry would load it twice); the check on
+         * open then relies on the previous record. */
+        if (mark_file_write(kv->path, id) != 0)
+            d4m_error_clear();
+    }
+    free(all);
+    free(dir);
+    free(mark);
+    return rc;
 }
 
 int d4m_kv__tmpdir(char **dir, d4m_kv *kv)
