@@ -13,10 +13,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "store.h"
+#include "assoc_stream.h"
 
 #define BATCH_ENTRIES 100000
+
+/* A normal put of this many entries or more goes through sorted files and
+ * one ingest, as a bulk load does, instead of the log and the memtable: it
+ * is as durable when it returns (the ingest syncs the files and the
+ * MANIFEST), all-or-nothing, and several times cheaper, since nothing is
+ * inserted one key at a time into a skiplist, logged, then flushed. */
+#define PUT_FILES_MIN 262144
 
 int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
 {
@@ -28,7 +40,7 @@ int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
         return d4m__error(D4M_EINVAL, "the database is open read-only");
     if (d4m_assoc_is_empty(a))
         return 0;
-    bool bulk = (flags & D4M_PUT_BULK) != 0;
+    bool bulk = (flags & D4M_PUT_BULK) != 0 || d4m_assoc_nnz(a) >= PUT_FILES_MIN;
     d4m_meta *tables[2] = { &t->m, t->pair };
     bool empty[2] = { false, false }, resplit[2];
     d4m_sink s;
@@ -334,6 +346,39 @@ static int query_check(const d4m_query *q, d4m_kind kind)
     return 0;
 }
 
+/* Scans.  Entries come out of RocksDB in key order, which is the order of
+ * the scanned table's rows and, within a row, of its columns: they go
+ * straight into an Assoc built in that order (algebra/assoc_stream.h), with
+ * no sorting of the row keys and the column keys deduplicated as they come.
+ * A large chunk is read by two threads: after the first d4m__scan_par_min
+ * entries, a reader thread walks RocksDB and copies the raw entries into a
+ * ring of blocks, while the caller's thread decodes them and builds the
+ * Assoc, so that building overlaps reading.  The reader stops at the
+ * chunk's last entry, and the RocksDB iterator is the caller's again
+ * between chunks. */
+
+#define SCAN_BLOCKS 4
+#define SCAN_BLOCK_BYTES ((size_t)256 << 10)
+
+size_t d4m__scan_par_min = 16384;
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} scan_block;
+
+typedef struct scan_reader {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    scan_block b[SCAN_BLOCKS];
+    size_t filled, consumed;     /* blocks handed over / given back */
+    bool finished, stop;         /* the reader is done / asked to stop */
+    size_t limit;                /* entries to read */
+    int rc;
+    char msg[512];
+} scan_reader;
+
 struct d4m_table_iter {
     d4m_table *t;
     const d4m_meta *m;        /* the table scanned: t->m or its transpose */
@@ -344,12 +389,12 @@ struct d4m_table_iter {
     d4m_kv_iter *it;
     size_t chunk;
     bool done;
-    /* collected entries of one chunk */
-    d4m_buf rows, cols, sval;
-    uint64_t *roff, *coff, *voff;
-    double *rnum, *cnum, *vnum;
-    size_t n, cap;
-    bool any_str;
+    d4m_assoc_stream *as;     /* the chunk's Assoc being built */
+    d4m_buf dec;              /* a decoded key */
+    d4m_buf prev;             /* the encoded outer key of the last entry */
+    int64_t prev_num;
+    bool have_prev;
+    scan_reader *rd;          /* blocks, kept between chunks */
 };
 
 void d4m_table_iter_free(d4m_table_iter *x)
@@ -362,11 +407,14 @@ void d4m_table_iter_free(d4m_table_iter *x)
     }
     free(x->r);
     d4m_kv__iter_free(x->it);
-    d4m__buf_free(&x->rows);
-    d4m__buf_free(&x->cols);
-    d4m__buf_free(&x->sval);
-    free(x->roff); free(x->coff); free(x->voff);
-    free(x->rnum); free(x->cnum); free(x->vnum);
+    d4m__stream_free(x->as);
+    d4m__buf_free(&x->dec);
+    d4m__buf_free(&x->prev);
+    if (x->rd) {
+        for (int i = 0; i < SCAN_BLOCKS; i++)
+            free(x->rd->b[i].p);
+        free(x->rd);
+    }
     free(x);
 }
 
@@ -397,6 +445,8 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
     int rc = query_check(x->filter, t->m.keys);
     if (!rc)
         rc = query_ranges(&x->r, &x->nr, x->m, x->transposed ? cols : rows);
+    if (!rc)
+        rc = d4m__stream_new(&x->as, t->m.keys, x->transposed);
     if (!rc && x->nr) {
         /* One RocksDB iterator for every range: it reads one consistent
          * view of the database, whatever is written meanwhile. */
@@ -412,130 +462,219 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
     return 0;
 }
 
-static int collect_grow(d4m_table_iter *x)
+/* Take one stored entry (key p[0..n) after the table id, value val) into
+ * the chunk: 1 if taken, 0 if the column filter rejects it, or an error. */
+static int scan_take(d4m_table_iter *x, const char *p, size_t n, d4m_key val)
 {
-    size_t cap = x->cap ? 2 * x->cap : 1024;
-    uint64_t *ro = d4m__realloc(x->roff, (cap + 1) * sizeof *ro);
-    if (!ro) return D4M_ENOMEM;
-    x->roff = ro;
-    uint64_t *co = d4m__realloc(x->coff, (cap + 1) * sizeof *co);
-    if (!co) return D4M_ENOMEM;
-    x->coff = co;
-    uint64_t *vo = d4m__realloc(x->voff, (cap + 1) * sizeof *vo);
-    if (!vo) return D4M_ENOMEM;
-    x->voff = vo;
-    double *rn = d4m__realloc(x->rnum, cap * sizeof *rn);
-    if (!rn) return D4M_ENOMEM;
-    x->rnum = rn;
-    double *cn = d4m__realloc(x->cnum, cap * sizeof *cn);
-    if (!cn) return D4M_ENOMEM;
-    x->cnum = cn;
-    double *vn = d4m__realloc(x->vnum, cap * sizeof *vn);
-    if (!vn) return D4M_ENOMEM;
-    x->vnum = vn;
-    x->cap = cap;
-    return 0;
-}
-
-/* Decode one stored key of table m into (outer, inner) raw keys, appending
- * string keys to ob/ib or giving integers. */
-static int decode_pair(d4m_kind kind, d4m_key key, d4m_buf *ob, int64_t *ov, d4m_buf *ib,
-                       int64_t *iv)
-{
-    const char *p = key.ptr + D4M_KV_TABLE_ID_LEN;
-    size_t n = key.len - D4M_KV_TABLE_ID_LEN, used;
+    d4m_kind kind = x->t->m.keys;
+    int64_t iv = 0;
+    d4m_key inner = { NULL, 0 };
     if (kind == D4M_NUM) {
         if (n != 16)
-            return d4m__error(D4M_ECORRUPT, "stored key is damaged: %zu bytes", key.len);
-        D4M_TRY(d4m_kv__decode_int(ov, p, 8));
-        return d4m_kv__decode_int(iv, p + 8, 8);
+            return d4m__error(D4M_ECORRUPT, "stored key is damaged: %zu bytes",
+                              n + D4M_KV_TABLE_ID_LEN);
+        int64_t ov;
+        D4M_TRY(d4m_kv__decode_int(&ov, p, 8));
+        D4M_TRY(d4m_kv__decode_int(&iv, p + 8, 8));
+        if (!x->have_prev || ov != x->prev_num) {
+            D4M_TRY(d4m__stream_outer(x->as, (d4m_key){ NULL, 0 }, ov));
+            x->prev_num = ov;
+            x->have_prev = true;
+        }
+    } else {
+        /* The encoding is prefix-free: an entry that starts with the last
+         * entry's outer key has that outer key. */
+        size_t used;
+        if (x->have_prev && n > x->prev.len && memcmp(p, x->prev.p, x->prev.len) == 0) {
+            used = x->prev.len;
+        } else {
+            x->dec.len = 0;
+            D4M_TRY(d4m_kv__decode_str(&x->dec, &used, p, n));
+            D4M_TRY(d4m__stream_outer(x->as, (d4m_key){ x->dec.p, x->dec.len }, 0));
+            x->prev.len = 0;
+            D4M_TRY(d4m__buf_put(&x->prev, p, used));
+            x->have_prev = true;
+        }
+        size_t used2;
+        x->dec.len = 0;
+        D4M_TRY(d4m_kv__decode_str(&x->dec, &used2, p + used, n - used));
+        if (used + used2 != n)
+            return d4m__error(D4M_ECORRUPT, "stored key is damaged: trailing bytes");
+        inner = (d4m_key){ x->dec.p, x->dec.len };
     }
-    D4M_TRY(d4m_kv__decode_str(ob, &used, p, n));
-    size_t used2;
-    D4M_TRY(d4m_kv__decode_str(ib, &used2, p + used, n - used));
-    if (used + used2 != n)
-        return d4m__error(D4M_ECORRUPT, "stored key is damaged: trailing bytes");
+    if (x->filter && !query_match(x->filter, kind, inner, iv))
+        return 0;
+    int is_num;
+    double num;
+    d4m_key str;
+    D4M_TRY(d4m_kv__decode_value(&is_num, &num, &str, val.ptr, val.len));
+    D4M_TRY(d4m__stream_add(x->as, inner, iv, num, is_num ? NULL : &str));
+    return 1;
+}
+
+/* The iterator at a valid entry, moving on to the next range as each ends:
+ * 1 if there is one, 0 if the scan is done, or an error. */
+static int scan_valid(d4m_table_iter *x)
+{
+    while (!x->done) {
+        if (d4m_kv__iter_valid(x->it))
+            return 1;
+        D4M_TRY(d4m_kv__iter_status(x->it));
+        if (++x->cur >= x->nr) {
+            x->done = true;
+            break;
+        }
+        D4M_TRY(d4m_kv__iter_seek(x->it, (d4m_key){ x->r[x->cur].lo.p, x->r[x->cur].lo.len },
+                                  (d4m_key){ x->r[x->cur].hi.p, x->r[x->cur].hi.len }));
+    }
     return 0;
 }
 
-/* The shortest "%.Ng" that reads back as x. */
-static int fmt_exact(char *buf, size_t cap, double x)
+/* The reader thread: raw entries (key without the table id, value, each
+ * after its 4-byte length) into the ring of blocks, until rd->limit entries
+ * or the end of the scan. */
+static void *scan_reader_main(void *arg)
 {
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(buf, cap, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
+    d4m_table_iter *x = arg;
+    scan_reader *rd = x->rd;
+    size_t taken = 0;
+    int rc = 0;
+    bool end = false;
+    while (!rc && !end) {
+        pthread_mutex_lock(&rd->mu);
+        while (rd->filled - rd->consumed == SCAN_BLOCKS && !rd->stop)
+            pthread_cond_wait(&rd->cv, &rd->mu);
+        bool stop = rd->stop;
+        pthread_mutex_unlock(&rd->mu);
+        if (stop)
             break;
+        scan_block *b = &rd->b[rd->filled % SCAN_BLOCKS];
+        b->len = 0;
+        while (b->len < SCAN_BLOCK_BYTES) {
+            if (taken >= rd->limit) {
+                end = true;
+                break;
+            }
+            int v = scan_valid(x);
+            if (v <= 0) {
+                rc = v;
+                end = true;
+                break;
+            }
+            d4m_key k = d4m_kv__iter_key(x->it), val = d4m_kv__iter_value(x->it);
+            uint32_t kl = (uint32_t)(k.len - D4M_KV_TABLE_ID_LEN), vl = (uint32_t)val.len;
+            size_t need = b->len + 8 + kl + vl;
+            if (need > b->cap) {
+                size_t cap = b->cap ? 2 * b->cap : SCAN_BLOCK_BYTES + 4096;
+                while (cap < need)
+                    cap *= 2;
+                char *np = d4m__realloc(b->p, cap);
+                if (!np) {
+                    rc = D4M_ENOMEM;
+                    break;
+                }
+                b->p = np;
+                b->cap = cap;
+            }
+            char *w = b->p + b->len;
+            memcpy(w, &kl, 4);
+            memcpy(w + 4, &vl, 4);
+            memcpy(w + 8, k.ptr + D4M_KV_TABLE_ID_LEN, kl);
+            memcpy(w + 8 + kl, val.ptr, vl);
+            b->len = need;
+            taken++;
+            d4m_kv__iter_next(x->it);
+        }
+        pthread_mutex_lock(&rd->mu);
+        if (b->len)
+            rd->filled++;
+        if (rc || end) {
+            rd->finished = true;
+            rd->rc = rc;
+            if (rc)
+                snprintf(rd->msg, sizeof rd->msg, "%s", d4m_error_message());
+        }
+        pthread_cond_broadcast(&rd->cv);
+        pthread_mutex_unlock(&rd->mu);
     }
-    return n;
+    pthread_mutex_lock(&rd->mu);
+    rd->finished = true;
+    pthread_cond_broadcast(&rd->cv);
+    pthread_mutex_unlock(&rd->mu);
+    return NULL;
 }
 
-static int collect_assoc(d4m_assoc **out, d4m_table_iter *x)
+/* The rest of the chunk (limit entries at most) through the reader thread.
+ * *started is false if no thread could be made (the caller goes on alone). */
+static int scan_parallel(d4m_table_iter *x, size_t limit, bool *started)
 {
-    size_t n = x->n;
-    d4m_kind kind = x->t->m.keys;
-    d4m_key *rk = NULL, *ck = NULL, *vk = NULL;
+    *started = false;
+    if (!x->rd) {
+        x->rd = d4m__calloc(1, sizeof *x->rd);
+        if (!x->rd)
+            return D4M_ENOMEM;
+    }
+    scan_reader *rd = x->rd;
+    if (pthread_mutex_init(&rd->mu, NULL) != 0)
+        return 0;
+    if (pthread_cond_init(&rd->cv, NULL) != 0) {
+        pthread_mutex_destroy(&rd->mu);
+        return 0;
+    }
+    rd->filled = rd->consumed = 0;
+    rd->finished = rd->stop = false;
+    rd->limit = limit;
+    rd->rc = 0;
+    if (pthread_create(&rd->th, NULL, scan_reader_main, x) != 0) {
+        pthread_cond_destroy(&rd->cv);
+        pthread_mutex_destroy(&rd->mu);
+        return 0;
+    }
+    *started = true;
     int rc = 0;
-    d4m_buf vtext = { NULL, 0, 0 };
-    uint64_t *vto = NULL;
-    if (n == 0)
-        return d4m_assoc_new_empty(out);
-    if (kind == D4M_STR) {
-        rk = d4m__malloc(d4m__mul(n, sizeof *rk));
-        ck = d4m__malloc(d4m__mul(n, sizeof *ck));
-        if (!rk || !ck)
-            rc = D4M_ENOMEM;
-        for (size_t i = 0; !rc && i < n; i++) {
-            rk[i] = (d4m_key){ x->rows.p + x->roff[i], (size_t)(x->roff[i + 1] - x->roff[i]) };
-            ck[i] = (d4m_key){ x->cols.p + x->coff[i], (size_t)(x->coff[i + 1] - x->coff[i]) };
+    for (;;) {
+        pthread_mutex_lock(&rd->mu);
+        while (rd->consumed == rd->filled && !rd->finished)
+            pthread_cond_wait(&rd->cv, &rd->mu);
+        bool have = rd->consumed < rd->filled;
+        pthread_mutex_unlock(&rd->mu);
+        if (!have)
+            break;
+        scan_block *b = &rd->b[rd->consumed % SCAN_BLOCKS];
+        for (size_t off = 0; off < b->len && !rc;) {
+            uint32_t kl, vl;
+            memcpy(&kl, b->p + off, 4);
+            memcpy(&vl, b->p + off + 4, 4);
+            const char *k = b->p + off + 8;
+            int r = scan_take(x, k, kl, (d4m_key){ k + kl, vl });
+            if (r < 0)
+                rc = r;
+            off += 8 + (size_t)kl + vl;
         }
-    } else {
-        for (size_t i = 0; i < n && !rc; i++)
-            if (x->rnum[i] < 1 || x->cnum[i] < 1)
-                rc = d4m__error(D4M_EKEY, "key %.0f is below 1: integer keys come back as "
-                                "Assoc positions, which start at 1",
-                                x->rnum[i] < 1 ? x->rnum[i] : x->cnum[i]);
+        pthread_mutex_lock(&rd->mu);
+        rd->consumed++;
+        if (rc)
+            rd->stop = true;
+        pthread_cond_broadcast(&rd->cv);
+        pthread_mutex_unlock(&rd->mu);
+        if (rc)
+            break;
     }
-    if (!rc && x->any_str) {
-        /* Mixed values: every number becomes its exact text. */
-        vk = d4m__malloc(d4m__mul(n, sizeof *vk));
-        vto = d4m__malloc(d4m__mul(n + 1, sizeof *vto));
-        if (!vk || !vto)
-            rc = D4M_ENOMEM;
-        for (size_t i = 0; !rc && i < n; i++) {
-            vto[i] = vtext.len;
-            if (!isnan(x->vnum[i])) {
-                char num[40];
-                int len = fmt_exact(num, sizeof num, x->vnum[i]);
-                rc = d4m__buf_put(&vtext, num, (size_t)len);
-            } else {
-                rc = d4m__buf_put(&vtext, x->sval.p + x->voff[i],
-                                  (size_t)(x->voff[i + 1] - x->voff[i]));
-            }
-        }
-        if (!rc) {
-            vto[n] = vtext.len;
-            for (size_t i = 0; i < n; i++)
-                vk[i] = (d4m_key){ vtext.p + vto[i], (size_t)(vto[i + 1] - vto[i]) };
-        }
-    }
-    if (!rc) {
-        d4m_vec rv = kind == D4M_STR ? d4m_vec_str(rk, n) : d4m_vec_num(x->rnum, n);
-        d4m_vec cv = kind == D4M_STR ? d4m_vec_str(ck, n) : d4m_vec_num(x->cnum, n);
-        d4m_vec vv = x->any_str ? d4m_vec_str(vk, n) : d4m_vec_num(x->vnum, n);
-        if (x->transposed) {
-            d4m_vec tmp = rv;
-            rv = cv;
-            cv = tmp;
-        }
-        rc = d4m_assoc_build(out, rv, cv, vv, NULL);
-    }
-    free(rk);
-    free(ck);
-    free(vk);
-    free(vto);
-    d4m__buf_free(&vtext);
+    pthread_join(rd->th, NULL);
+    pthread_cond_destroy(&rd->cv);
+    pthread_mutex_destroy(&rd->mu);
+    if (!rc && rd->rc)
+        rc = d4m__error(rd->rc, "%s", rd->msg);
     return rc;
+}
+
+static unsigned scan_threads(void)
+{
+#ifdef _OPENMP
+    return (unsigned)omp_get_max_threads();
+#else
+    return 1;
+#endif
 }
 
 int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
@@ -543,75 +682,43 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
     if (!out || !x)
         return d4m__error(D4M_EINVAL, "Iterator: NULL argument");
     *out = NULL;
-    x->n = 0;
-    x->any_str = false;
-    x->rows.len = x->cols.len = x->sval.len = 0;
-    d4m_kind kind = x->t->m.keys;
+    x->have_prev = false;
+    size_t n = 0;
     int rc = 0;
-    while (!rc && !x->done && x->n < x->chunk) {
-        if (!d4m_kv__iter_valid(x->it)) {
-            rc = d4m_kv__iter_status(x->it);
-            if (rc)
+    /* Without a column filter every entry read is one of the chunk, so a
+     * reader thread can count them; with one, the caller reads alone. */
+    bool may_split = !x->filter && scan_threads() > 1;
+    while (!rc && n < x->chunk) {
+        if (may_split && n >= d4m__scan_par_min) {
+            bool started;
+            rc = scan_parallel(x, x->chunk - n, &started);
+            if (started || rc)
                 break;
-            if (++x->cur >= x->nr) {
-                x->done = true;
-                break;
-            }
-            rc = d4m_kv__iter_seek(x->it, (d4m_key){ x->r[x->cur].lo.p, x->r[x->cur].lo.len },
-                                   (d4m_key){ x->r[x->cur].hi.p, x->r[x->cur].hi.len });
-            continue;
+            may_split = false;
+        }
+        int v = scan_valid(x);
+        if (v <= 0) {
+            rc = v;
+            break;
         }
         d4m_key key = d4m_kv__iter_key(x->it), val = d4m_kv__iter_value(x->it);
-        int64_t ov = 0, iv = 0;
-        /* Keys decode straight onto the chunk's buffers; an entry the
-         * column filter rejects is taken back off. */
-        size_t rlen = x->rows.len, clen = x->cols.len;
-        rc = decode_pair(kind, key, &x->rows, &ov, &x->cols, &iv);
-        if (rc)
+        int r = scan_take(x, key.ptr + D4M_KV_TABLE_ID_LEN, key.len - D4M_KV_TABLE_ID_LEN, val);
+        if (r < 0) {
+            rc = r;
             break;
-        if (x->filter && !query_match(x->filter, kind,
-                                      (d4m_key){ x->cols.p + clen, x->cols.len - clen }, iv)) {
-            x->rows.len = rlen;
-            x->cols.len = clen;
-            d4m_kv__iter_next(x->it);
-            continue;
         }
-        int is_num;
-        double num;
-        d4m_key str;
-        rc = d4m_kv__decode_value(&is_num, &num, &str, val.ptr, val.len);
-        if (rc)
-            break;
-        if (x->n == x->cap && (rc = collect_grow(x)))
-            break;
-        size_t i = x->n;
-        if (i == 0) {
-            x->roff[0] = x->coff[0] = x->voff[0] = 0;
-        }
-        if (kind != D4M_STR) {
-            x->rnum[i] = (double)ov;
-            x->cnum[i] = (double)iv;
-        }
-        x->roff[i + 1] = x->rows.len;
-        x->coff[i + 1] = x->cols.len;
-        /* Values are finite, so NaN marks a string (bytes at voff). */
-        if (is_num) {
-            x->vnum[i] = num;
-        } else {
-            x->any_str = true;
-            x->vnum[i] = NAN;
-            rc = d4m__buf_put(&x->sval, str.ptr, str.len);
-        }
-        x->voff[i + 1] = x->sval.len;
-        x->n++;
+        n += (size_t)r;
         d4m_kv__iter_next(x->it);
     }
+    if (!rc)
+        n = d4m__stream_count(x->as);
+    if (!rc)
+        rc = d4m__stream_finish(out, x->as);
+    else
+        d4m__stream_clear(x->as);   /* drop the partial chunk */
     if (rc)
         return rc;
-    rc = collect_assoc(out, x);
-    if (rc)
-        return rc;
-    return x->n == 0 ? D4M_ITER_DONE : 0;
+    return n == 0 ? D4M_ITER_DONE : 0;
 }
 
 int d4m_table_get(d4m_assoc **out, d4m_table *t, const d4m_query *rows, const d4m_query *cols)
@@ -648,6 +755,27 @@ int d4m_table_nnz(uint64_t *n, d4m_table *t)
     if (!rc)
         *n = count;
     return rc;
+}
+
+/* Decode one stored key of table m into (outer, inner) raw keys, appending
+ * string keys to ob/ib or giving integers. */
+static int decode_pair(d4m_kind kind, d4m_key key, d4m_buf *ob, int64_t *ov, d4m_buf *ib,
+                       int64_t *iv)
+{
+    const char *p = key.ptr + D4M_KV_TABLE_ID_LEN;
+    size_t n = key.len - D4M_KV_TABLE_ID_LEN, used;
+    if (kind == D4M_NUM) {
+        if (n != 16)
+            return d4m__error(D4M_ECORRUPT, "stored key is damaged: %zu bytes", key.len);
+        D4M_TRY(d4m_kv__decode_int(ov, p, 8));
+        return d4m_kv__decode_int(iv, p + 8, 8);
+    }
+    D4M_TRY(d4m_kv__decode_str(ob, &used, p, n));
+    size_t used2;
+    D4M_TRY(d4m_kv__decode_str(ib, &used2, p + used, n - used));
+    if (used + used2 != n)
+        return d4m__error(D4M_ECORRUPT, "stored key is damaged: trailing bytes");
+    return 0;
 }
 
 /* --------------------------------------------------------------- shards */
