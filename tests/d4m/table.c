@@ -1376,3 +1376,95 @@ Test(table_shards, skewed_rows, .fini = tmpdb_fini)
     d4m_table_close(t);
     tmpdb_free(&d);
 }
+
+/* ------------------------------------------------------- large normal puts */
+
+/* The number in the database's record of finished loads (D4M-LOADS), 0 if
+ * there is none: it counts the puts that went through sorted files. */
+static unsigned long loads_recorded(const char *dir)
+{
+    char p[128], buf[64] = { 0 };
+    snprintf(p, sizeof p, "%s/D4M-LOADS", dir);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    unsigned long v = 0;
+    cr_assert_eq(sscanf(buf, "d4m loads 1 %lu", &v), 1, "record: %s", buf);
+    return v;
+}
+
+/* 300,000 triples: row r<k/3>, column c<k%1000>, value base + k%7. */
+#define LP_N 300000
+static void put_large(d4m_table *t, double base, size_t n)
+{
+    char (*rs)[24] = malloc(n * sizeof *rs), (*cs)[24] = malloc(n * sizeof *cs);
+    d4m_key *rk = malloc(n * sizeof *rk), *ck = malloc(n * sizeof *ck);
+    double *v = malloc(n * sizeof *v);
+    cr_assert(rs && cs && rk && ck && v);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(rs[k], sizeof rs[k], "r%06zu", k / 3);
+        snprintf(cs[k], sizeof cs[k], "c%03zu", k % 1000);
+        rk[k] = K(rs[k]);
+        ck[k] = K(cs[k]);
+        v[k] = base + (double)(k % 7);
+    }
+    CHECK_OK(d4m_table_put_triples(t, d4m_vec_str(rk, n), d4m_vec_str(ck, n),
+                                   d4m_vec_num(v, n), 0));
+    free(rs); free(cs); free(rk); free(ck); free(v);
+}
+
+/* A normal put this large goes through sorted files and one ingest (the
+ * record of loads counts it; a small put does not), with the semantics of
+ * any put: a later put replaces, combiners add, the transpose and the
+ * degree table follow. */
+Test(table_put, large_put_goes_through_files_with_put_semantics, .timeout = 120,
+     .fini = tmpdb_fini)
+{
+    tmpdb d = tmpdb_new();
+    d4m_table *t = table_new(d.db, "T", D4M_STR, 1, 1, 2, D4M_COMBINE_NONE);
+    cr_assert_eq(loads_recorded(d.dir), 0);
+    put_large(t, 1, LP_N);
+    cr_assert_eq(loads_recorded(d.dir), 1);
+    cr_assert_eq(nnz(t), LP_N);
+    /* k = 3000..3002 are row r001000, columns c000..c002, values 1 + k % 7. */
+    ASSERT_GET(t, "r001000,", NULL, "(r001000,c000)  5\n(r001000,c001)  6\n(r001000,c002)  7\n");
+    static const double one[] = { 100 };
+    put_num(t, "r001000 ", "c001 ", one, 1, 0);
+    cr_assert_eq(loads_recorded(d.dir), 1, "a small put went through files");
+    ASSERT_GET(t, "r001000,", NULL,
+               "(r001000,c000)  5\n(r001000,c001)  100\n(r001000,c002)  7\n");
+    /* The same keys again, other values: the later put wins everywhere. */
+    put_large(t, 11, LP_N);
+    cr_assert_eq(loads_recorded(d.dir), 2);
+    cr_assert_eq(nnz(t), LP_N);
+    ASSERT_GET(t, "r001000,", NULL,
+               "(r001000,c000)  15\n(r001000,c001)  16\n(r001000,c002)  17\n");
+    /* Column c001 holds rows k/3 for k = 1, 1001, 2001, ...: from the
+     * transpose. */
+    d4m_assoc *c = get(t, NULL, "c001,");
+    cr_assert_eq(d4m_assoc_nnz(c), LP_N / 1000);
+    d4m_assoc_free(c);
+    ASSERT_GET(t, "r000333,", "c001,", "(r000333,c001)  11\n");
+    /* Degrees: each row has 3 entries, each column 300, put twice: a
+     * degree table counts puts of entries, as with small puts. */
+    d4m_table *g = NULL;
+    CHECK_OK(d4m_table_open(&g, d.db, "TDeg"));
+    ASSERT_GET(g, "c001,", NULL, "(c001,InDeg)  601\n");
+    ASSERT_GET(g, "r001000,", NULL, "(r001000,OutDeg)  7\n");
+    d4m_table_close(g);
+    d4m_table_close(t);
+
+    /* A sum table: two large puts of value 1 + k%7 add up. */
+    d4m_table *s = table_new(d.db, "S", D4M_STR, 0, 0, 2, D4M_COMBINE_SUM);
+    put_large(s, 1, LP_N);
+    put_large(s, 1, LP_N);
+    cr_assert_eq(loads_recorded(d.dir), 4);
+    cr_assert_eq(nnz(s), LP_N);
+    ASSERT_GET(s, "r001000,", NULL,
+               "(r001000,c000)  10\n(r001000,c001)  12\n(r001000,c002)  14\n");
+    d4m_table_close(s);
+    tmpdb_free(&d);
+}
