@@ -23,7 +23,9 @@
  *
  * Durability: a put that returned is in the write-ahead log; it survives the
  * process being killed (and, with D4M_DB_SYNC, the machine losing power).
- * Bulk loads are all-or-nothing.  Queries and iterators read a consistent
+ * A put of 262,144 entries or more, and every bulk load, goes instead
+ * through sorted files and one ingest, which syncs the files and RocksDB's
+ * MANIFEST before it returns: durable as well, and all-or-nothing.  Queries and iterators read a consistent
  * snapshot taken when they start, whatever writes go on meanwhile.
  *
  * Handles: d4m_db and d4m_table are the caller's and freed with
@@ -119,7 +121,10 @@ int d4m_table_info_get(d4m_table_info *info, d4m_table *t);
 #define D4M_PUT_BULK 0x1u   /* sorted files + one atomic ingest, no log:
                                all-or-nothing, for large loads */
 
-/* put(T, A): every entry of a (and its transpose, degrees). */
+/* put(T, A): every entry of a (and its transpose, degrees).  Without
+ * D4M_PUT_BULK, a put of fewer than 262,144 entries goes through the log in
+ * batches (a process killed during it may leave some batches in, never half
+ * an entry); a larger one is a load of sorted files, all-or-nothing. */
 int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags);
 /* putTriple(T, r, c, v): n triples (vectors of length n or 1, as in
  * d4m_assoc_build).  On integer-keyed tables keys are numbers (D4M_NUM) or
