@@ -10,6 +10,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "internal.h"
 
 static double combine(d4m_collide how, double a, double b, d4m_collide_fn fn, void *ctx)
@@ -21,25 +24,6 @@ static double combine(d4m_collide how, double a, double b, d4m_collide_fn fn, vo
     case D4M_COLLIDE_LAST: return b;
     case D4M_COLLIDE_CALLBACK: return fn(a, b, ctx);
     default: return a < b ? a : b;
-    }
-}
-
-/* Scatter (J, X) of the n triples into buckets by key[], stable. */
-static void scatter(uint64_t *cnt, uint64_t nb, const uint64_t *key, size_t n,
-                    const uint64_t *J, const double *X, const uint64_t *I,
-                    uint64_t *Jo, double *Xo, uint64_t *Io)
-{
-    memset(cnt, 0, (size_t)(nb + 1) * sizeof *cnt);
-    for (size_t t = 0; t < n; t++)
-        cnt[key[t] + 1]++;
-    for (uint64_t b = 0; b < nb; b++)
-        cnt[b + 1] += cnt[b];
-    for (size_t t = 0; t < n; t++) {
-        uint64_t d = cnt[key[t]]++;
-        Jo[d] = J[t];
-        Xo[d] = X[t];
-        if (Io)
-            Io[d] = I[t];
     }
 }
 
@@ -96,6 +80,57 @@ static int from_sorted_triples(d4m_csr *c, uint64_t nrows, uint64_t ncols, const
     return 0;
 }
 
+/* Stable sort of one row's entries by column (duplicates keep their input
+ * order): insertion sort for short rows, merge sort (tmp: room for len
+ * entries) for long ones. */
+static void sort_row(uint64_t *j, double *x, uint64_t len, uint64_t *tj, double *tx)
+{
+    if (len <= 32) {
+        for (uint64_t i = 1; i < len; i++) {
+            uint64_t kj = j[i];
+            double kx = x[i];
+            uint64_t k = i;
+            while (k > 0 && j[k - 1] > kj) {
+                j[k] = j[k - 1];
+                x[k] = x[k - 1];
+                k--;
+            }
+            j[k] = kj;
+            x[k] = kx;
+        }
+        return;
+    }
+    /* Runs of 32 by insertion, then bottom-up merges between j/x and tj/tx. */
+    for (uint64_t s = 0; s < len; s += 32)
+        sort_row(j + s, x + s, len - s < 32 ? len - s : 32, NULL, NULL);
+    uint64_t *sj = j, *dj = tj;
+    double *sx = x, *dx = tx;
+    for (uint64_t w = 32; w < len; w *= 2) {
+        for (uint64_t lo = 0; lo < len; lo += 2 * w) {
+            uint64_t mid = lo + w < len ? lo + w : len, hi = lo + 2 * w < len ? lo + 2 * w : len;
+            uint64_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) {
+                if (sj[b] < sj[a]) { dj[o] = sj[b]; dx[o++] = sx[b++]; }
+                else { dj[o] = sj[a]; dx[o++] = sx[a++]; }
+            }
+            while (a < mid) { dj[o] = sj[a]; dx[o++] = sx[a++]; }
+            while (b < hi) { dj[o] = sj[b]; dx[o++] = sx[b++]; }
+        }
+        uint64_t *t = sj; sj = dj; dj = t;
+        double *u = sx; sx = dx; dx = u;
+    }
+    if (sj != j) {
+        memcpy(j, sj, (size_t)len * sizeof *j);
+        memcpy(x, sx, (size_t)len * sizeof *x);
+    }
+}
+
+/* Unsorted triples: one stable counting sort by row (each half of the
+ * triples on its own core, half 0's entries of a row before half 1's, so
+ * input order holds), straight into the CSR's j and x; then each row sorted
+ * by column (stable, rows are short) and its duplicates folded in input
+ * order, rows split over the two cores by entries.  A user callback is
+ * only ever called from the calling thread: then everything runs there. */
 static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const uint64_t *I,
                              const uint64_t *J, const double *X, size_t n, d4m_collide how,
                              d4m_collide_fn fn, void *ctx)
@@ -108,64 +143,159 @@ static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const u
             d4m__csr_free(c);
         return rc;
     }
-    uint64_t nb = nrows > ncols ? nrows : ncols;
-    uint64_t *cnt = d4m__malloc(d4m__mul((size_t)nb + 1, sizeof *cnt));
-    uint64_t *Ia = d4m__malloc(d4m__mul(n, sizeof *Ia));
-    uint64_t *Ja = d4m__malloc(d4m__mul(n, sizeof *Ja));
-    double *Xa = d4m__malloc(d4m__mul(n, sizeof *Xa));
+    int parts = n >= 50000 && how != D4M_COLLIDE_CALLBACK ? 2 : 1;
+#ifdef _OPENMP
+    if (omp_get_max_threads() < 2)
+        parts = 1;
+#endif
+    uint64_t *cnt[2] = { NULL, NULL };
+    uint64_t *start = d4m__malloc(d4m__mul((size_t)nrows + 1, sizeof *start));
+    uint64_t *newlen = d4m__malloc(d4m__mul((size_t)nrows + 1, sizeof *newlen));
     int rc = D4M_ENOMEM;
     memset(c, 0, sizeof *c);
-    if (!cnt || !Ia || !Ja || !Xa)
+    for (int q = 0; q < parts; q++)
+        cnt[q] = d4m__calloc((size_t)nrows + 1, sizeof *cnt[q]);
+    if (!start || !newlen || !cnt[0] || (parts > 1 && !cnt[1]))
         goto done;
-    /* By column, carrying rows and values along... */
-    scatter(cnt, ncols, J, n, J, X, I, Ja, Xa, Ia);
-    /* ...then by row, stable: (row, col) order, duplicates in input order.
-     * The output lands straight in the CSR's j and x arrays. */
     rc = d4m__csr_new(c, nrows, ncols, 0, n);
     if (rc)
         goto done;
-    scatter(cnt, nrows, Ia, n, Ja, Xa, NULL, c->j, c->x, NULL);
-    /* cnt[i] is now the end of row i.  Fold duplicates, build h and p. */
+    uint64_t *cj = c->j;
+    double *cx = c->x;
+    uint64_t rsplit = nrows, bsplit = 0, out0 = 0;   /* rows of part 0; its bytes */
+    uint64_t tmax[2] = { 0, 0 };
+    int fail = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(2) if (parts > 1)
+#endif
+    {
+        int tid = 0, nth = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        for (int q = tid; q < parts; q += nth) {
+            uint64_t *ct = cnt[q];
+            for (size_t t = n * q / parts; t < n * (q + 1) / parts; t++)
+                ct[I[t]]++;
+        }
+#ifdef _OPENMP
+#pragma omp barrier
+#pragma omp single
+#endif
+        {
+            /* Row i: part 0's entries from start[i], then part 1's; the rows
+             * split between the parts at about half the entries. */
+            uint64_t s = 0, lmax = 0;
+            for (uint64_t i = 0; i < nrows; i++) {
+                uint64_t c0 = cnt[0][i], c1 = parts > 1 ? cnt[1][i] : 0;
+                start[i] = s;
+                cnt[0][i] = s;
+                if (parts > 1)
+                    cnt[1][i] = s + c0;
+                if (rsplit == nrows && 2 * s >= n && parts > 1)
+                    rsplit = i;
+                s += c0 + c1;
+                if (c0 + c1 > lmax)
+                    lmax = c0 + c1;
+            }
+            start[nrows] = s;
+            if (parts == 1)
+                rsplit = nrows;
+            bsplit = start[rsplit];
+            tmax[0] = tmax[1] = lmax > 32 ? lmax : 0;
+        }
+        for (int q = tid; q < parts; q += nth) {
+            uint64_t *ct = cnt[q];
+            for (size_t t = n * q / parts; t < n * (q + 1) / parts; t++) {
+                uint64_t d = ct[I[t]]++;
+                cj[d] = J[t];
+                cx[d] = X[t];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+        /* Sort and fold the rows of each part in place; part q's rows are
+         * [r0, r1), written from their own first entry on. */
+        for (int q = tid; q < parts; q += nth) {
+            uint64_t r0 = q ? rsplit : 0, r1 = q || parts == 1 ? nrows : rsplit;
+            uint64_t *tj = NULL;
+            double *tx = NULL;
+            if (tmax[q]) {
+                tj = malloc((size_t)tmax[q] * sizeof *tj);
+                tx = malloc((size_t)tmax[q] * sizeof *tx);
+                if (!tj || !tx) {
+                    free(tj);
+                    free(tx);
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                    fail = 1;
+                    continue;
+                }
+            }
+            uint64_t w = start[r0];
+            for (uint64_t i = r0; i < r1; i++) {
+                uint64_t s0 = start[i], e = start[i + 1], w0 = w;
+                if (e - s0 > 1)
+                    sort_row(cj + s0, cx + s0, e - s0, tj, tx);
+                for (uint64_t t = s0; t < e; t++) {
+                    if (w > w0 && cj[t] == cj[w - 1]) {
+                        cx[w - 1] = combine(how, cx[w - 1], cx[t], fn, ctx);
+                    } else {
+                        cj[w] = cj[t];
+                        cx[w] = cx[t];
+                        w++;
+                    }
+                }
+                newlen[i] = w - w0;
+            }
+            if (q == 0)
+                out0 = w;
+            free(tj);
+            free(tx);
+        }
+    }
+    rc = D4M_ENOMEM;
+    if (fail)
+        goto done;
+    /* Part 1's rows were folded from bsplit on: close the gap part 0 left. */
+    if (parts > 1 && out0 < bsplit) {
+        uint64_t len1 = 0;
+        for (uint64_t i = rsplit; i < nrows; i++)
+            len1 += newlen[i];
+        memmove(cj + out0, cj + bsplit, (size_t)len1 * sizeof *cj);
+        memmove(cx + out0, cx + bsplit, (size_t)len1 * sizeof *cx);
+    }
     uint64_t nvec = 0;
     for (uint64_t i = 0; i < nrows; i++)
-        nvec += (i == 0 ? cnt[0] : cnt[i] - cnt[i - 1]) > 0;
+        nvec += newlen[i] > 0;
     free(c->p);
     free(c->h);
     c->p_size = (nvec + 2) * sizeof *c->p;   /* GraphBLAS wants room for 2 */
     c->h_size = (nvec ? nvec : 1) * sizeof *c->h;
     c->p = d4m__malloc(c->p_size);
     c->h = d4m__malloc(c->h_size);
-    rc = D4M_ENOMEM;
     if (!c->p || !c->h)
         goto done;
-    uint64_t w = 0, v = 0, start = 0;
+    uint64_t v = 0, w = 0;
     c->p[0] = 0;
     for (uint64_t i = 0; i < nrows; i++) {
-        uint64_t end = cnt[i];
-        if (end == start)
+        if (!newlen[i])
             continue;
-        for (uint64_t t = start; t < end; t++) {
-            if (t > start && c->j[t] == c->j[w - 1]) {
-                c->x[w - 1] = combine(how, c->x[w - 1], c->x[t], fn, ctx);
-            } else {
-                c->j[w] = c->j[t];
-                c->x[w] = c->x[t];
-                w++;
-            }
-        }
+        w += newlen[i];
         c->h[v++] = i;
         c->p[v] = w;
-        start = end;
     }
     c->nvec = v;
     c->jumbled = false;
-    rc = 0;
     rc = check_finite(c, how);
 done:
-    free(cnt);
-    free(Ia);
-    free(Ja);
-    free(Xa);
+    free(cnt[0]);
+    free(cnt[1]);
+    free(start);
+    free(newlen);
     if (rc)
         d4m__csr_free(c);
     return rc;

@@ -6,6 +6,7 @@
  * Only stored entries are visited, so nothing densifies: max and min look at
  * the entries that exist (an absent entry is not a zero).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -14,6 +15,243 @@
 #include "internal.h"
 
 typedef enum { RED_SUM, RED_MAX, RED_MIN } reduce_op;
+
+/* The Assoc of a reduction whose surviving entries are the keys kept[0..m)
+ * (ascending indices into the kept axis k of a, which becomes the result's
+ * axis dim_keep) with values x[0..m); the other axis is the numeric key 1.
+ * Built directly: the keys are a's (copied, or the subset kept when sums
+ * cancelled), so that nothing is looked at twice (no d4m__assoc_finish). */
+static int reduced_assoc(d4m_assoc **out, const d4m_keys *k, int dim_keep,
+                         uint64_t *kept, double *x, uint64_t m)
+{
+    d4m_assoc *r = d4m__assoc_alloc();
+    d4m_csr c;
+    memset(&c, 0, sizeof c);
+    int rc = D4M_ENOMEM;
+    if (!r)
+        goto fail;
+    d4m_keys *axis = dim_keep == 1 ? &r->row : &r->col;
+    d4m_keys *one = dim_keep == 1 ? &r->col : &r->row;
+    one->kind = D4M_NUM;
+    one->n = 1;
+    if (k->kind == D4M_NUM) {
+        axis->kind = D4M_NUM;
+        axis->n = k->n;
+    } else if (m == k->n) {
+        /* Every key of a string axis has an entry: all kept, in order. */
+        rc = d4m__keys_copy(axis, k);
+        if (rc)
+            goto fail;
+        for (uint64_t i = 0; i < m; i++)
+            kept[i] = i;
+    } else {
+        uint8_t *keep = d4m__calloc((size_t)k->n ? (size_t)k->n : 1, 1);
+        if (!keep)
+            goto fail;
+        for (uint64_t i = 0; i < m; i++)
+            keep[kept[i]] = 1;
+        rc = d4m__keys_subset(axis, NULL, k, keep);
+        free(keep);
+        if (rc)
+            goto fail;
+        for (uint64_t i = 0; i < m; i++)
+            kept[i] = i;
+    }
+    if (dim_keep == 2) {
+        /* 1 x ncols: one row holding every entry. */
+        rc = d4m__csr_new(&c, 1, axis->n, 1, 0);
+        if (rc)
+            goto fail;
+        free(c.j);
+        free(c.x);
+        c.j = kept;
+        c.x = x;
+        kept = NULL;
+        x = NULL;
+        c.j_size = (m ? m : 1) * sizeof *c.j;
+        c.x_size = (m ? m : 1) * sizeof *c.x;
+        c.h[0] = 0;
+        c.p[1] = m;
+    } else {
+        /* nrows x 1: row kept[i] holds x[i] in column 0. */
+        rc = d4m__csr_new(&c, axis->n, 1, m, 0);
+        if (rc)
+            goto fail;
+        free(c.h);
+        free(c.x);
+        c.h = kept;
+        c.x = x;
+        kept = NULL;
+        x = NULL;
+        c.h_size = (m ? m : 1) * sizeof *c.h;
+        c.x_size = (m ? m : 1) * sizeof *c.x;
+        free(c.j);
+        c.j_size = (m ? m : 1) * sizeof *c.j;
+        c.j = d4m__calloc(m ? (size_t)m : 1, sizeof *c.j);
+        if (!c.j)
+            goto fail;
+        for (uint64_t i = 0; i < m; i++)
+            c.p[i + 1] = i + 1;
+    }
+    rc = d4m__csr_pack(&r->m, &c);
+    if (rc)
+        goto fail;
+    *out = r;
+    return 0;
+fail:
+    d4m__csr_free(&c);
+    free(kept);
+    free(x);
+    d4m_assoc_free(r);
+    return rc;
+}
+
+/* Whether a result is kept: sums that cancel are dropped; max and min are
+ * never 0 (no stored zeros) and NaN marks "no entry met". */
+static inline bool kept_value(reduce_op op, double v)
+{
+    return op == RED_SUM ? v != 0 : v == v;
+}
+
+static inline double fold(reduce_op op, double acc, double x)
+{
+    /* acc is NaN where nothing was met yet (values are finite). */
+    if (op == RED_SUM)
+        return acc + x;
+    if (acc != acc)
+        return x;
+    return op == RED_MAX ? (x > acc ? x : acc) : (x < acc ? x : acc);
+}
+
+/* Numeric results (sums, counts of string values, max/min of numbers),
+ * straight from a's CSR arrays.  dim 1: each half of the entries on its own
+ * core into its own dense accumulator over the columns, the halves merged
+ * column range by column range, also on two cores.  dim 2: each row's
+ * entries in a row, rows split over two cores.  Zeros (sums that cancel)
+ * and columns met by no entry (numeric axes) are not kept. */
+static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
+{
+    bool count = a->vkind == D4M_STR;
+    double init = op == RED_SUM ? 0.0 : NAN;
+    d4m_csr src;
+    D4M_TRY(d4m__csr_borrow(&src, a));
+    uint64_t nnz = src.p[src.nvec];
+    uint64_t len = dim == 1 ? src.ncols : src.nvec;   /* accumulator length */
+    int parts = nnz >= 100000 ? 2 : 1;
+    double *acc[2] = { NULL, NULL };
+    uint64_t *kept = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *kept));
+    double *x = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *x));
+    uint64_t used[2] = { 0, 0 };
+    int rc = 0;
+    for (int q = 0; q < (dim == 1 ? parts : 1); q++) {
+        acc[q] = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *acc[q]));
+        if (!acc[q])
+            rc = D4M_ENOMEM;
+    }
+    if (!kept || !x)
+        rc = D4M_ENOMEM;
+    if (!rc) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(2) if (parts > 1 && omp_get_max_threads() > 1)
+#endif
+        {
+            int tid = 0, nth = 1;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+            nth = omp_get_num_threads();
+#endif
+            if (dim == 1) {
+                for (int q = tid; q < parts; q += nth) {
+                    double *ac = acc[q];
+                    for (uint64_t j = 0; j < len; j++)
+                        ac[j] = init;
+                    uint64_t lo = nnz * q / parts, hi = nnz * (q + 1) / parts;
+                    const uint64_t *J = src.j;
+                    const double *X = src.x;
+                    if (op == RED_SUM && count)
+                        for (uint64_t t = lo; t < hi; t++)
+                            ac[J[t]] += 1;
+                    else if (op == RED_SUM)
+                        for (uint64_t t = lo; t < hi; t++)
+                            ac[J[t]] += X[t];
+                    else
+                        for (uint64_t t = lo; t < hi; t++)
+                            ac[J[t]] = fold(op, ac[J[t]], count ? 1 : X[t]);
+                }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+                /* Merge and count the kept columns, by column range. */
+                for (int q = tid; q < parts; q += nth) {
+                    uint64_t lo = len * q / parts, hi = len * (q + 1) / parts, u = 0;
+                    for (uint64_t j = lo; j < hi; j++) {
+                        double v = acc[0][j];
+                        if (parts > 1)
+                            acc[0][j] = v = fold(op, v, acc[1][j]);
+                        u += kept_value(op, v);
+                    }
+                    used[q] = u;
+                }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+                for (int q = tid; q < parts; q += nth) {
+                    uint64_t lo = len * q / parts, hi = len * (q + 1) / parts;
+                    uint64_t w = q ? used[0] : 0;
+                    for (uint64_t j = lo; j < hi; j++) {
+                        double v = acc[0][j];
+                        if (kept_value(op, v)) {
+                            kept[w] = j;
+                            x[w] = v;
+                            w++;
+                        }
+                    }
+                }
+            } else {
+                /* Rows in two ranges of entries; acc[0][k] is row k's result. */
+                for (int q = tid; q < parts; q += nth) {
+                    uint64_t lo = len * q / parts, hi = len * (q + 1) / parts;
+                    for (uint64_t k = lo; k < hi; k++) {
+                        double v = init;
+                        if (op == RED_SUM && count)
+                            v = (double)(src.p[k + 1] - src.p[k]);
+                        else
+                            for (uint64_t t = src.p[k]; t < src.p[k + 1]; t++)
+                                v = fold(op, v, count ? 1 : src.x[t]);
+                        acc[0][k] = v;
+                    }
+                }
+            }
+        }
+        if (dim == 2) {
+            uint64_t w = 0;
+            for (uint64_t k = 0; k < len; k++) {
+                double v = acc[0][k];
+                if (kept_value(op, v)) {
+                    kept[w] = src.h[k];
+                    x[w] = v;
+                    w++;
+                }
+            }
+            used[0] = w;
+        }
+    }
+    free(acc[0]);
+    free(acc[1]);
+    int rc2 = d4m__csr_return(a, &src);
+    if (rc || rc2) {
+        free(kept);
+        free(x);
+        return rc ? rc : rc2;
+    }
+    uint64_t m = used[0] + (dim == 1 ? used[1] : 0);
+    if (m == 0) {
+        free(kept);
+        free(x);
+        return d4m_assoc_new_empty(out);
+    }
+    return reduced_assoc(out, dim == 1 ? &a->col : &a->row, dim == 1 ? 2 : 1, kept, x, m);
+}
 
 static int reduce(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
 {
@@ -26,6 +264,8 @@ static int reduce(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
                           names[op], dim);
     if (d4m_assoc_is_empty(a))
         return d4m_assoc_new_empty(out);
+    if (a->vkind == D4M_NUM || op == RED_SUM)
+        return reduce_num(out, a, dim, op);
 
     /* Sum of string values counts entries; max/min of string values pick
      * the largest/smallest string (the value indices are sorted).  One pass

@@ -1172,11 +1172,14 @@ static double ref_combine(d4m_collide how, double a, double b)
 /* Build n triples over the pools with rule how and check the whole result.
  * String values (vals != NULL) are pool indices: their order is the
  * pool's sorted order. */
+/* Distinct row keys drawn for check_random_build (at most). */
+static size_t g_row_pool = 700;
+
 static void check_random_build(size_t n, d4m_collide how, int string_values)
 {
     size_t nr, nc, nv;
     char *sr, *sc, *sv;
-    d4m_key *rp = key_pool(700, &nr, &sr);
+    d4m_key *rp = key_pool(g_row_pool, &nr, &sr);
     d4m_key *cp = key_pool(300, &nc, &sc);
     d4m_key *vp = key_pool(100, &nv, &sv);
     d4m_key *R = malloc(n * sizeof *R), *C = malloc(n * sizeof *C), *V = malloc(n * sizeof *V);
@@ -1349,4 +1352,21 @@ Test(assoc_build, collide_sum_overflow_fails)
     cr_assert_eq(rc, D4M_EVALUE, "sum of 1e308 + 1e308 -> %d, holding:\n%s", rc, held);
     cr_assert_eq(d4m_error_code(), D4M_EVALUE);
     cr_assert_null(a);
+}
+
+/* Rows of every length: one row holding all the triples (so that one core's
+ * share of the rows is empty), two rows, and many short rows, through the
+ * merge sort of long rows and the fold of each core's rows. */
+Test(assoc_build, large_skewed_rows_every_rule)
+{
+    static const d4m_collide rules[] = { D4M_COLLIDE_MIN, D4M_COLLIDE_SUM, D4M_COLLIDE_FIRST,
+                                         D4M_COLLIDE_LAST, D4M_COLLIDE_CALLBACK };
+    static const size_t pools[] = { 1, 2, 40000 };
+    rng_state = 777;
+    for (size_t p = 0; p < sizeof pools / sizeof pools[0]; p++)
+        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+            g_row_pool = pools[p];
+            check_random_build(70000, rules[i], 0);
+        }
+    g_row_pool = 700;
 }

@@ -215,3 +215,129 @@ Test(assoc_reduce, random_arrays_match_dense)
         d4m_assoc_free(a);
     }
 }
+
+/* ====================================== large: the two-core paths */
+
+#define LR 400
+#define LC 500
+
+static double big_value(int i, int j)
+{
+    if (j % 3 == 0)   /* these columns sum to exactly 0 */
+        return (i % 2 ? 1 : -1) * (double)(j % 7 + 1);
+    return (double)((i * 31 + j * 17) % 19) - 9;   /* 0: no entry */
+}
+
+/* 400 x 500 minus the zeros (~190k entries, past the two-core threshold);
+ * numeric_cols: column j is position 2j + 2 instead of "c<j>". */
+static d4m_assoc *big(int numeric_cols, int string_vals)
+{
+    static char rn[LR][8], cn[LC][8];
+    size_t cap = (size_t)LR * LC, n = 0;
+    d4m_key *rk = malloc(cap * sizeof *rk), *ck = malloc(cap * sizeof *ck),
+            *sv = malloc(cap * sizeof *sv);
+    double *cp = malloc(cap * sizeof *cp), *v = malloc(cap * sizeof *v);
+    cr_assert(rk && ck && sv && cp && v);
+    for (int i = 0; i < LR; i++)
+        snprintf(rn[i], 8, "r%03d", i);
+    for (int j = 0; j < LC; j++)
+        snprintf(cn[j], 8, "c%03d", j);
+    /* Row-major but columns descending, so that the build has work to do. */
+    for (int i = 0; i < LR; i++)
+        for (int j = LC - 1; j >= 0; j--) {
+            double x = big_value(i, j);
+            if (x == 0)
+                continue;
+            rk[n] = K(rn[i]);
+            ck[n] = K(cn[j]);
+            cp[n] = 2.0 * j + 2;
+            sv[n] = x > 0 ? K("pos") : K("neg");
+            v[n++] = x;
+        }
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_str(rk, n),
+                             numeric_cols ? d4m_vec_num(cp, n) : d4m_vec_str(ck, n),
+                             string_vals ? d4m_vec_str(sv, n) : d4m_vec_num(v, n), NULL));
+    free(rk); free(ck); free(sv); free(cp); free(v);
+    return a;
+}
+
+static void expect_big(reducer f, int op, const d4m_assoc *a, int dim, int numeric_cols,
+                       int count)
+{
+    char *want = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&want, &len);
+    int np = dim == 1 ? LC : LR, nq = dim == 1 ? LR : LC;
+    for (int p = 0; p < np; p++) {
+        double r = 0;
+        int any = 0;
+        for (int q = 0; q < nq; q++) {
+            double x = dim == 1 ? big_value(q, p) : big_value(p, q);
+            if (!x)
+                continue;
+            if (count)
+                x = 1;
+            if (!any)
+                r = x;
+            else if (op == 0)
+                r += x;
+            else if (op == 1)
+                r = x > r ? x : r;
+            else
+                r = x < r ? x : r;
+            any = 1;
+        }
+        if (!any || r == 0)
+            continue;
+        if (dim == 2)
+            fprintf(mf, "(r%03d,1)  %g\n", p, r);
+        else if (numeric_cols)
+            fprintf(mf, "(1,%d)  %g\n", 2 * p + 2, r);
+        else
+            fprintf(mf, "(1,c%03d)  %g\n", p, r);
+    }
+    fclose(mf);
+    expect_reduce(f, a, dim, want);
+    free(want);
+}
+
+Test(assoc_reduce, large_arrays_on_two_cores)
+{
+    static const reducer fs[] = { d4m_assoc_sum, d4m_assoc_max, d4m_assoc_min };
+    d4m_assoc *a = big(0, 0);
+    cr_assert_gt(d4m_assoc_nnz(a), 150000);
+    for (int op = 0; op < 3; op++)
+        for (int dim = 1; dim <= 2; dim++)
+            expect_big(fs[op], op, a, dim, 0, 0);
+    /* The columns whose sums cancel are gone, keys and all. */
+    d4m_assoc *c = NULL;
+    CHECK_OK(d4m_assoc_sum(&c, a, 1));
+    size_t nonzero = 0;
+    for (int j = 0; j < LC; j++) {
+        double r = 0;
+        for (int i = 0; i < LR; i++)
+            r += big_value(i, j);
+        nonzero += r != 0;
+    }
+    cr_assert_leq(nonzero, LC - (LC + 2) / 3);
+    cr_assert_eq(d4m_assoc_ncols(c), nonzero);
+    cr_assert_eq(d4m_assoc_key_kind(c, 1), D4M_NUM);
+    cr_assert_eq(d4m_assoc_nrows(c), 1);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+
+    a = big(1, 0);   /* numeric columns: positions kept, extent too */
+    for (int op = 0; op < 3; op++)
+        expect_big(fs[op], op, a, 1, 1, 0);
+    CHECK_OK(d4m_assoc_sum(&c, a, 1));
+    cr_assert_eq(d4m_assoc_key_kind(c, 2), D4M_NUM);
+    cr_assert_eq(d4m_assoc_ncols(c), 2 * LC);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+
+    a = big(0, 1);   /* string values: sum counts */
+    expect_big(d4m_assoc_sum, 0, a, 1, 0, 1);
+    expect_big(d4m_assoc_sum, 0, a, 2, 0, 1);
+    d4m_assoc_free(a);
+}
