@@ -11,9 +11,13 @@ function A = Assoc(row, col, val, collide)
 %  The object holds only a handle to the C array (a D4MHandle, freed when
 %  the last copy goes) and the separators used when keys are returned as
 %  lists (Row, Col, Val, find): the last character of each list given.
-  if nargin == 2 && isa(row, 'D4MHandle')      % internal: wrap a C object
+  if nargin >= 2 && isa(row, 'D4MHandle')      % internal: wrap a C object
     s.h = row;
-    s.id = getid(row);
+    if nargin == 3
+      s.id = val;                                % its id, when the caller has it
+    else
+      s.id = getid(row);
+    end
     s.sep = col;
     A = class(s, 'Assoc');
     return;

@@ -7,10 +7,12 @@ function varargout = subsref(A, s)
     case '()'
       q = s(1).subs;
       if numel(q) == 2
-        B = Assoc(D4MHandle(d4m_mex('get', A.id, q{1}, q{2})), A.sep);
+        id = d4m_mex('get', A.id, q{1}, q{2});
+        B = Assoc(D4MHandle(id), A.sep, id);
       elseif numel(q) == 1 && isa(q{1}, 'Assoc')
         M = q{1};
-        B = Assoc(D4MHandle(d4m_mex('mask', A.id, M.id)), A.sep);
+        id = d4m_mex('mask', A.id, M.id);
+        B = Assoc(D4MHandle(id), A.sep, id);
       else
         error('d4m:badArg', 'Assoc: index as A(rowQuery, colQuery) or A(mask) with a mask Assoc');
       end

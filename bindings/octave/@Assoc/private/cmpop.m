@@ -16,5 +16,6 @@ function C = cmpop(a, b, op, flipped)
   elseif ~(isnumeric(x) || islogical(x)) || numel(x) ~= 1
     error('d4m:badArg', 'comparison: the other operand must be a number or a string');
   end
-  C = Assoc(D4MHandle(d4m_mex('cmp', A.id, op, x)), A.sep);
+  id = d4m_mex('cmp', A.id, op, x);
+  C = Assoc(D4MHandle(id), A.sep, id);
 end

@@ -1,4 +1,4 @@
 function B = wrap(A, id)
 % The Assoc of a new C object id, with A's separators.
-  B = Assoc(D4MHandle(id), A.sep);
+  B = Assoc(D4MHandle(id), A.sep, id);
 end
