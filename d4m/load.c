@@ -9,11 +9,15 @@
  * CSR arrays already sorted, and those of the transpose from the
  * column-major order: nothing is sorted here.
  */
+#define _GNU_SOURCE   /* qsort_r */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "store.h"
 
 #define BATCH_ENTRIES 100000
@@ -161,7 +165,9 @@ static int stream_close(d4m_sink *s, d4m_sink_stream *cur)
     return rc;
 }
 
-static int stream_open(d4m_sink *s, d4m_sink_stream *cur)
+/* A new file name for stream cur, registered in the sink's files (which
+ * removes it on discard unless it was ingested). */
+static int sink_new_file(d4m_sink *s, d4m_sink_stream *cur)
 {
     if (s->nfiles + 1 >= s->capfiles) {
         size_t cap = s->capfiles ? 2 * s->capfiles : 16;
@@ -181,7 +187,13 @@ static int stream_open(d4m_sink *s, d4m_sink_stream *cur)
     cur->file = s->nfiles++;
     s->files[cur->file].path = path;
     s->files[cur->file].table = cur->m->id;
-    return d4m_kv__sst_new(&cur->sst, s->kv, path);
+    return 0;
+}
+
+static int stream_open(d4m_sink *s, d4m_sink_stream *cur)
+{
+    D4M_TRY(sink_new_file(s, cur));
+    return d4m_kv__sst_new(&cur->sst, s->kv, s->files[cur->file].path);
 }
 
 int d4m__sink_init(d4m_sink *s, d4m_kv *kv, bool bulk, const char *tmpdir, const char *prefix)
@@ -406,10 +418,6 @@ static int value_of(d4m_buf *v, const d4m_assoc *a, const d4m_triples *t, size_t
     return d4m_kv__encode_num_value(v, t->val[k]);
 }
 
-/* One sorted stream of a's triples into table m: rows then cols (outer,
- * inner) are the encodings of the outer and inner keys; t the triples in
- * outer-major order; combiners decided by the column key (the inner key of
- * the table, the outer key of the transpose). */
 static size_t enc_maxlen(const enc_keys *e)
 {
     size_t m = 0;
@@ -419,9 +427,29 @@ static size_t enc_maxlen(const enc_keys *e)
     return m;
 }
 
-static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, const d4m_triples *t,
-                          const enc_keys *outer, const enc_keys *inner, bool transposed,
-                          const d4m_meta *combiner_table, bool follows)
+/* Where the entries of one stream go: the sink (which cuts files at shard
+ * boundaries, or fills write batches), or one sorted file of a bulk load's
+ * piece written by a thread of its own. */
+typedef struct {
+    d4m_sink *s;
+    d4m_kv_sst *sst;
+} stream_out;
+
+static inline int out_add(stream_out *o, d4m_key key, d4m_key row, d4m_key val, bool merge)
+{
+    if (o->sst)
+        return d4m_kv__sst_add(o->sst, key, val, merge);
+    return d4m__sink_add(o->s, key, row, val, merge);
+}
+
+/* Entries k0 .. k1-1 of one sorted stream of a's triples into table m:
+ * outer and inner are the encodings of the outer and inner keys (rows then
+ * columns, or the reverse for the transpose); t the triples in outer-major
+ * order; combiners decided by the column key (the inner key of the table,
+ * the outer key of the transpose). */
+static int stream_range(stream_out *o, const d4m_meta *m, const d4m_assoc *a,
+                        const d4m_triples *t, size_t k0, size_t k1, const enc_keys *outer,
+                        const enc_keys *inner, bool transposed, const d4m_meta *combiner_table)
 {
     d4m_buf val = { NULL, 0, 0 };
     bool combining = combiner_table->combiner != D4M_COMBINE_NONE || combiner_table->ncc;
@@ -444,17 +472,17 @@ static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, co
     d4m_key ok = { NULL, 0 };
     char num[9];
     num[0] = 'd';
-    int rc = d4m__sink_begin(s, m, follows);
-    for (size_t k = 0; !rc && k < t->n; k++) {
-        uint64_t o = transposed ? t->col[k] : t->row[k];
-        uint64_t i = transposed ? t->row[k] : t->col[k];
-        if (o != last_o) {
-            ok = d4m__enc_at(outer, o);
+    const uint64_t *op = transposed ? t->col : t->row, *ip = transposed ? t->row : t->col;
+    int rc = 0;
+    for (size_t k = k0; !rc && k < k1; k++) {
+        uint64_t o_ = op[k];
+        if (o_ != last_o) {
+            ok = d4m__enc_at(outer, o_);
             memcpy(key + D4M_KV_TABLE_ID_LEN, ok.ptr, ok.len);
             plen = D4M_KV_TABLE_ID_LEN + ok.len;
-            last_o = o;
+            last_o = o_;
         }
-        d4m_key ik = d4m__enc_at(inner, i);
+        d4m_key ik = d4m__enc_at(inner, ip[k]);
         memcpy(key + plen, ik.ptr, ik.len);
         d4m_key kk = { key, plen + ik.len };
         /* The column key (raw) decides the combiner, in both tables. */
@@ -470,16 +498,236 @@ static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, co
         }
         if (!t->sval && comb == D4M_COMBINE_NONE) {
             memcpy(num + 1, &t->val[k], 8);   /* the common case, without a buffer */
-            rc = d4m__sink_add(s, kk, ok, (d4m_key){ num, 9 }, false);
+            rc = out_add(o, kk, ok, (d4m_key){ num, 9 }, false);
             continue;
         }
         rc = value_of(&val, a, t, k, comb);
         if (!rc)
-            rc = d4m__sink_add(s, kk, ok, (d4m_key){ val.p, val.len }, comb != D4M_COMBINE_NONE);
+            rc = out_add(o, kk, ok, (d4m_key){ val.p, val.len }, comb != D4M_COMBINE_NONE);
     }
     free(key);
     d4m__buf_free(&val);
     return rc;
+}
+
+static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, const d4m_triples *t,
+                          const enc_keys *outer, const enc_keys *inner, bool transposed,
+                          const d4m_meta *combiner_table, bool follows)
+{
+    D4M_TRY(d4m__sink_begin(s, m, follows));
+    stream_out o = { s, NULL };
+    return stream_range(&o, m, a, t, 0, t->n, outer, inner, transposed, combiner_table);
+}
+
+/* ------------------------------------------------- parallel bulk streams */
+
+/* A bulk load writes sorted files, and the files of one table need only
+ * not overlap: so the stream of a table (and that of its transpose) is cut
+ * into pieces at outer-key boundaries -- at every shard boundary, as the
+ * sink cuts, and at entry quantiles, one piece per thread -- and the
+ * pieces are written to files of their own on every core at once.  (The
+ * raw baseline of bench/store.c writes on one core.) */
+size_t d4m__bulk_par_min = 65536;
+
+typedef struct {
+    const d4m_meta *m;
+    const d4m_triples *t;
+    const enc_keys *outer, *inner;
+    bool transposed;
+    size_t k0, k1;       /* entries */
+    size_t file;         /* in the sink's files */
+    int rc;
+    char msg[512];
+} piece;
+
+/* First entry k in [lo, hi) of t whose outer key is >= the split point sp
+ * (outer keys ascend with k). */
+static size_t first_at_or_after(const d4m_triples *t, bool transposed, const enc_keys *outer,
+                                size_t lo, size_t hi, const d4m_buf *sp)
+{
+    const uint64_t *op = transposed ? t->col : t->row;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        d4m_key k = d4m__enc_at(outer, op[mid]);
+        size_t n = k.len < sp->len ? k.len : sp->len;
+        int c = n ? memcmp(k.ptr, sp->p, n) : 0;
+        if (c < 0 || (c == 0 && k.len < sp->len))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int cmp_size(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Append the pieces of one table's stream to *ps (registering a file name
+ * for each in the sink). */
+static int plan_pieces(d4m_sink *s, piece **ps, size_t *np, size_t *cap, const d4m_meta *m,
+                       const d4m_triples *t, const enc_keys *outer, const enc_keys *inner,
+                       bool transposed, unsigned nthreads)
+{
+    const uint64_t *op = transposed ? t->col : t->row;
+    size_t ncut = 0;
+    size_t *cut = d4m__malloc(d4m__mul((size_t)m->nsplits + nthreads + 2, sizeof *cut));
+    if (!cut)
+        return D4M_ENOMEM;
+    cut[ncut++] = 0;
+    cut[ncut++] = t->n;
+    for (uint32_t i = 0; i < m->nsplits; i++)
+        cut[ncut++] = first_at_or_after(t, transposed, outer, 0, t->n, &m->splits[i]);
+    for (unsigned i = 1; i < nthreads; i++) {
+        size_t k = (size_t)((unsigned __int128)t->n * i / nthreads);
+        while (k > 0 && k < t->n && op[k] == op[k - 1])   /* an outer key's start */
+            k++;
+        cut[ncut++] = k;
+    }
+    qsort(cut, ncut, sizeof *cut, cmp_size);
+    int rc = 0;
+    uint32_t shard = 0;
+    for (size_t i = 0; i + 1 < ncut && !rc; i++) {
+        if (cut[i] == cut[i + 1])
+            continue;
+        if (*np == *cap) {
+            size_t c2 = *cap ? 2 * *cap : 8;
+            piece *p2 = d4m__realloc(*ps, c2 * sizeof *p2);
+            if (!p2) {
+                rc = D4M_ENOMEM;
+                break;
+            }
+            *ps = p2;
+            *cap = c2;
+        }
+        /* The piece's shard: split points at or below its first key. */
+        d4m_key first = d4m__enc_at(outer, op[cut[i]]);
+        while (shard < m->nsplits) {
+            const d4m_buf *sp = &m->splits[shard];
+            size_t n = first.len < sp->len ? first.len : sp->len;
+            int c = n ? memcmp(first.ptr, sp->p, n) : 0;
+            if (c < 0 || (c == 0 && first.len < sp->len))
+                break;
+            shard++;
+        }
+        d4m_sink_stream st;
+        memset(&st, 0, sizeof st);
+        st.m = m;
+        st.shard = shard;
+        rc = sink_new_file(s, &st);
+        if (rc)
+            break;
+        piece *p = &(*ps)[(*np)++];
+        memset(p, 0, sizeof *p);
+        p->m = m;
+        p->t = t;
+        p->outer = outer;
+        p->inner = inner;
+        p->transposed = transposed;
+        p->k0 = cut[i];
+        p->k1 = cut[i + 1];
+        p->file = st.file;
+    }
+    free(cut);
+    return rc;
+}
+
+static void write_piece(d4m_sink *s, const d4m_assoc *a, const d4m_meta *ct, piece *p)
+{
+    d4m_load_file *f = &s->files[p->file];
+    stream_out o = { s, NULL };
+    int rc = d4m_kv__sst_new(&o.sst, s->kv, f->path);
+    if (!rc)
+        rc = stream_range(&o, p->m, a, p->t, p->k0, p->k1, p->outer, p->inner, p->transposed,
+                          ct);
+    bool empty = false;
+    if (!rc)
+        rc = d4m_kv__sst_finish(o.sst, &empty);
+    d4m_kv__sst_free(o.sst);
+    if (rc || empty) {
+        unlink(f->path);
+        free(f->path);
+        f->path = NULL;
+    }
+    p->rc = rc;
+    if (rc)
+        snprintf(p->msg, sizeof p->msg, "%s", d4m_error_message());
+}
+
+/* The streams of m and of its transpose pair (NULL if none) on nthreads
+ * threads. */
+static int stream_parallel(d4m_sink *s, const d4m_assoc *a, d4m_meta *m, d4m_meta *pair,
+                           const put_state *p, unsigned nthreads)
+{
+    /* Files are cut here, not by the sink: close what it has open. */
+    D4M_TRY(d4m__sink_close(s));
+    piece *ps = NULL;
+    size_t np = 0, cap = 0;
+    int rc = plan_pieces(s, &ps, &np, &cap, m, p->byrow, &p->rows, &p->cols, false, nthreads);
+    if (!rc && pair)
+        rc = plan_pieces(s, &ps, &np, &cap, pair, p->bycol, &p->cols, &p->rows, true, nthreads);
+    if (!rc) {
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+#endif
+        for (size_t i = 0; i < np; i++)
+            write_piece(s, a, m, &ps[i]);
+        for (size_t i = 0; i < np && !rc; i++)
+            if (ps[i].rc)
+                rc = d4m__error(ps[i].rc, "%s", ps[i].msg);
+    }
+    free(ps);
+    return rc;
+}
+
+/* Put the keys of e in byte order, with their counts: *cnt_out gets cnt
+ * permuted alike (the caller frees it). */
+static int cmp_enc_idx(const void *x, const void *y, void *ctx)
+{
+    d4m_key a = d4m__enc_at(ctx, *(const uint64_t *)x);
+    d4m_key b = d4m__enc_at(ctx, *(const uint64_t *)y);
+    return d4m_key_cmp(a, b);
+}
+
+static int enc_sort_bytes(enc_keys *e, const uint64_t *cnt, uint64_t **cnt_out)
+{
+    *cnt_out = NULL;
+    size_t n = (size_t)e->n;
+    uint64_t *idx = d4m__malloc(d4m__mul(n ? n : 1, sizeof *idx));
+    uint64_t *c2 = d4m__malloc(d4m__mul(n ? n : 1, sizeof *c2));
+    enc_keys s;
+    memset(&s, 0, sizeof s);
+    s.off = d4m__malloc(d4m__mul(n + 1, sizeof *s.off));
+    if (!idx || !c2 || !s.off) {
+        free(idx);
+        free(c2);
+        free(s.off);
+        return D4M_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    qsort_r(idx, n, sizeof *idx, cmp_enc_idx, e);
+    s.n = e->n;
+    s.off[0] = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        d4m_key k = d4m__enc_at(e, idx[i]);
+        rc = d4m__buf_put(&s.b, k.ptr, k.len);
+        s.off[i + 1] = s.b.len;
+        c2[i] = cnt[idx[i]];
+    }
+    free(idx);
+    if (rc) {
+        free(c2);
+        d4m__enc_free(&s);
+        return rc;
+    }
+    d4m__enc_free(e);
+    *e = s;
+    *cnt_out = c2;
+    return 0;
 }
 
 /* Degree counts: for each row key  (row, "OutDeg") += entries, and for each
@@ -574,10 +822,21 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
             rc = r;
         resplit[i] = r == 1;
     }
-    if (!rc)
-        rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, false, m, follows);
-    if (!rc && pair)
-        rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m, false);
+    unsigned nthreads = 1;
+#ifdef _OPENMP
+    nthreads = (unsigned)omp_get_max_threads();
+#endif
+    if (nthreads > 16)
+        nthreads = 16;
+    if (!rc && s->bulk && !follows && nthreads > 1 && p.byrow &&
+        p.byrow->n >= d4m__bulk_par_min) {
+        rc = stream_parallel(s, a, m, pair, &p, nthreads);
+    } else {
+        if (!rc)
+            rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, false, m, follows);
+        if (!rc && pair)
+            rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m, false);
+    }
     if (!rc && deg)
     {
         if (m->keys == D4M_STR) {
@@ -587,13 +846,22 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
             put_state q = p;
             memset(&q.rows, 0, sizeof q.rows);
             memset(&q.cols, 0, sizeof q.cols);
+            q.rowcnt = q.colcnt = NULL;
             rc = enc_axis(&q.rows, a, 1, D4M_STR);
             if (!rc)
                 rc = enc_axis(&q.cols, a, 2, D4M_STR);
+            /* Decimal text does not sort as the numbers do (10 < 9): the
+             * sorted stream wants the keys in byte order. */
+            if (!rc)
+                rc = enc_sort_bytes(&q.rows, p.rowcnt, &q.rowcnt);
+            if (!rc)
+                rc = enc_sort_bytes(&q.cols, p.colcnt, &q.colcnt);
             if (!rc)
                 rc = stream_degrees(s, deg, &q);
             d4m__enc_free(&q.rows);
             d4m__enc_free(&q.cols);
+            free(q.rowcnt);
+            free(q.colcnt);
         }
     }
     put_state_free(&p);

@@ -158,4 +158,10 @@ int d4m__triples_assocs(const d4m_meta *m, d4m_vec row, d4m_vec col, d4m_vec val
 int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
                     const d4m_assoc *a, const bool empty[2], bool resplit[2], bool follows);
 
+/* Tuning, for tests: a bulk load writes its files on several threads from
+ * d4m__bulk_par_min entries; a scan hands RocksDB to a reader thread after
+ * d4m__scan_par_min entries of a chunk. */
+extern size_t d4m__bulk_par_min;
+extern size_t d4m__scan_par_min;
+
 #endif

@@ -176,7 +176,7 @@ bad:
 static int encode_term_key(d4m_buf *b, d4m_kind kind, d4m_key k)
 {
     if (kind == D4M_NUM) {
-        int64_t v;
+        int64_t v = 0;
         D4M_TRY(term_int(&v, k));
         return d4m_kv__encode_int(b, v);
     }
@@ -288,7 +288,7 @@ static bool term_match(const d4m_term *t, d4m_kind kind, d4m_key k, int64_t v)
     if (t->kind == D4M_TERM_ALL)
         return true;
     if (kind == D4M_NUM) {
-        int64_t lo, hi;
+        int64_t lo = 0, hi = 0;
         switch (t->kind) {
         case D4M_TERM_KEY:
             return term_int(&lo, t->lo) == 0 && lo == v;
@@ -332,7 +332,7 @@ static int query_check(const d4m_query *q, d4m_kind kind)
     size_t n = q ? d4m_query_term_count(q) : 0;
     for (size_t i = 0; i < n; i++) {
         const d4m_term *t = d4m_query_term(q, i);
-        int64_t v;
+        int64_t v = 0;
         if (t->kind == D4M_TERM_POSITION)
             return d4m__error(D4M_EINVAL, "position queries select keys of an Assoc in memory; "
                               "a table query takes keys, ranges or prefixes");

@@ -1,0 +1,464 @@
+/*
+ * algebra/stream.c - an Assoc from entries sorted by one axis (a table
+ * scan); see assoc_stream.h.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "assoc_stream.h"
+
+/* One slot of the inner keys' hash table: the hash and the key's index + 1
+ * (0: empty). */
+typedef struct {
+    uint64_t h;
+    uint64_t idx1;
+} islot;
+
+struct d4m_assoc_stream {
+    d4m_kind kind;
+    bool transposed;
+    /* Outer keys that have entries: STR bytes (obuf, ooff) or NUM 0-based
+     * positions (opos); ostart[i] is the first entry of outer key i. */
+    d4m_buf obuf;
+    uint64_t *ooff, *opos, *ostart;
+    uint64_t no, ocap, omax;
+    /* The outer key given last, not yet counted (no entry yet). */
+    bool pending;
+    d4m_buf pend;
+    uint64_t pend_pos;
+    /* Inner keys (STR): distinct, in order of first appearance, and their
+     * hash table.  NUM: imax, the largest position. */
+    d4m_buf ibuf;
+    uint64_t *ioff;
+    uint64_t ni, icap, imax;
+    islot *slot;
+    uint64_t scap;   /* power of 2 */
+    /* Entries: inner index (STR: order of appearance; NUM: position - 1)
+     * and value. */
+    uint64_t *j;
+    double *x;
+    size_t n, cap;
+    bool has_zero;
+    /* String values: from the first one on, soff[k]..soff[k+1] are entry
+     * k's bytes in sbuf (numbers: x is NaN for strings). */
+    bool any_str;
+    d4m_buf sbuf;
+    uint64_t *soff;
+};
+
+int d4m__stream_new(d4m_assoc_stream **out, d4m_kind kind, bool transposed)
+{
+    *out = NULL;
+    d4m_assoc_stream *s = d4m__calloc(1, sizeof *s);
+    if (!s)
+        return D4M_ENOMEM;
+    s->kind = kind;
+    s->transposed = transposed;
+    *out = s;
+    return 0;
+}
+
+void d4m__stream_free(d4m_assoc_stream *s)
+{
+    if (!s)
+        return;
+    d4m__buf_free(&s->obuf);
+    d4m__buf_free(&s->pend);
+    d4m__buf_free(&s->ibuf);
+    d4m__buf_free(&s->sbuf);
+    free(s->ooff);
+    free(s->opos);
+    free(s->ostart);
+    free(s->ioff);
+    free(s->slot);
+    free(s->j);
+    free(s->x);
+    free(s->soff);
+    free(s);
+}
+
+void d4m__stream_clear(d4m_assoc_stream *s)
+{
+    s->obuf.len = s->ibuf.len = s->sbuf.len = s->pend.len = 0;
+    s->no = s->omax = s->ni = s->imax = 0;
+    s->n = 0;
+    s->pending = false;
+    s->has_zero = false;
+    s->any_str = false;
+    if (s->slot)
+        memset(s->slot, 0, (size_t)s->scap * sizeof *s->slot);
+}
+
+size_t d4m__stream_count(const d4m_assoc_stream *s)
+{
+    return s->n;
+}
+
+static int check_pos(int64_t pos)
+{
+    if (pos < 1 || (double)pos > D4M__MAX_POSITION)
+        return d4m__error(D4M_EKEY, "key %lld is %s: integer keys come back as Assoc "
+                          "positions, which are whole numbers from 1 to 2^53",
+                          (long long)pos, pos < 1 ? "below 1" : "above 2^53");
+    return 0;
+}
+
+int d4m__stream_outer(d4m_assoc_stream *s, d4m_key key, int64_t pos)
+{
+    s->pending = true;
+    if (s->kind == D4M_NUM) {
+        D4M_TRY(check_pos(pos));
+        s->pend_pos = (uint64_t)pos - 1;
+        return 0;
+    }
+    s->pend.len = 0;
+    return d4m__buf_put(&s->pend, key.ptr, key.len);
+}
+
+/* Count the pending outer key: it has its first entry now. */
+static int commit_outer(d4m_assoc_stream *s)
+{
+    if (s->no + 1 >= s->ocap) {
+        uint64_t cap = s->ocap ? 2 * s->ocap : 64;
+        uint64_t *st = d4m__realloc(s->ostart, (size_t)(cap + 2) * sizeof *st);
+        if (!st)
+            return D4M_ENOMEM;
+        s->ostart = st;
+        if (s->kind == D4M_STR) {
+            uint64_t *o = d4m__realloc(s->ooff, (size_t)(cap + 1) * sizeof *o);
+            if (!o)
+                return D4M_ENOMEM;
+            s->ooff = o;
+        } else {
+            uint64_t *o = d4m__realloc(s->opos, (size_t)(cap + 1) * sizeof *o);
+            if (!o)
+                return D4M_ENOMEM;
+            s->opos = o;
+        }
+        s->ocap = cap;
+    }
+    if (s->kind == D4M_STR) {
+        if (s->no == 0)
+            s->ooff[0] = 0;
+        D4M_TRY(d4m__buf_put(&s->obuf, s->pend.p, s->pend.len));
+        s->ooff[s->no + 1] = s->obuf.len;
+    } else {
+        s->opos[s->no] = s->pend_pos;
+        if (s->pend_pos + 1 > s->omax)
+            s->omax = s->pend_pos + 1;
+    }
+    s->ostart[s->no] = s->n;
+    s->no++;
+    s->pending = false;
+    return 0;
+}
+
+static inline uint64_t hash_key(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = (h ^ v) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t v = 0;
+    if (n)
+        memcpy(&v, p, n);
+    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    return h;
+}
+
+static int grow_slots(d4m_assoc_stream *s)
+{
+    uint64_t cap = s->scap ? 2 * s->scap : 64;
+    islot *slot = d4m__calloc((size_t)cap, sizeof *slot);
+    if (!slot)
+        return D4M_ENOMEM;
+    for (uint64_t i = 0; i < s->scap; i++) {
+        if (!s->slot[i].idx1)
+            continue;
+        uint64_t t = s->slot[i].h & (cap - 1);
+        while (slot[t].idx1)
+            t = (t + 1) & (cap - 1);
+        slot[t] = s->slot[i];
+    }
+    free(s->slot);
+    s->slot = slot;
+    s->scap = cap;
+    return 0;
+}
+
+/* The index of inner key k (a new one is appended). */
+static int inner_index(d4m_assoc_stream *s, d4m_key k, uint64_t *idx)
+{
+    if (2 * (s->ni + 1) > s->scap)
+        D4M_TRY(grow_slots(s));
+    uint64_t h = hash_key(k.ptr, k.len);
+    uint64_t t = h & (s->scap - 1);
+    for (;;) {
+        islot *e = &s->slot[t];
+        if (!e->idx1)
+            break;
+        if (e->h == h) {
+            uint64_t u = e->idx1 - 1;
+            size_t len = (size_t)(s->ioff[u + 1] - s->ioff[u]);
+            if (len == k.len && (len == 0 || memcmp(s->ibuf.p + s->ioff[u], k.ptr, len) == 0)) {
+                *idx = u;
+                return 0;
+            }
+        }
+        t = (t + 1) & (s->scap - 1);
+    }
+    if (s->ni + 1 >= s->icap) {
+        uint64_t cap = s->icap ? 2 * s->icap : 64;
+        uint64_t *o = d4m__realloc(s->ioff, (size_t)(cap + 1) * sizeof *o);
+        if (!o)
+            return D4M_ENOMEM;
+        s->ioff = o;
+        s->icap = cap;
+    }
+    if (s->ni == 0)
+        s->ioff[0] = 0;
+    D4M_TRY(d4m__buf_put(&s->ibuf, k.ptr, k.len));
+    s->ioff[s->ni + 1] = s->ibuf.len;
+    s->slot[t].h = h;
+    s->slot[t].idx1 = s->ni + 1;
+    *idx = s->ni++;
+    return 0;
+}
+
+static int grow_entries(d4m_assoc_stream *s)
+{
+    size_t cap = s->cap ? 2 * s->cap : 256;
+    uint64_t *j = d4m__realloc(s->j, d4m__mul(cap, sizeof *j));
+    if (!j)
+        return D4M_ENOMEM;
+    s->j = j;
+    double *x = d4m__realloc(s->x, d4m__mul(cap, sizeof *x));
+    if (!x)
+        return D4M_ENOMEM;
+    s->x = x;
+    if (s->soff) {
+        uint64_t *o = d4m__realloc(s->soff, d4m__mul(cap + 1, sizeof *o));
+        if (!o)
+            return D4M_ENOMEM;
+        s->soff = o;
+    }
+    s->cap = cap;
+    return 0;
+}
+
+int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
+                    const d4m_key *sval)
+{
+    if (s->pending)
+        D4M_TRY(commit_outer(s));
+    else if (s->no == 0)
+        return d4m__error(D4M_EINVAL, "stream: an entry before any outer key");
+    if (s->n == s->cap)
+        D4M_TRY(grow_entries(s));
+    uint64_t jj;
+    if (s->kind == D4M_NUM) {
+        D4M_TRY(check_pos(pos));
+        jj = (uint64_t)pos - 1;
+        if (jj + 1 > s->imax)
+            s->imax = jj + 1;
+    } else {
+        D4M_TRY(inner_index(s, inner, &jj));
+    }
+    if (sval && !s->any_str) {
+        /* The first string: offsets from here on (numbers have none). */
+        if (!s->soff) {
+            s->soff = d4m__malloc(d4m__mul(s->cap + 1, sizeof *s->soff));
+            if (!s->soff)
+                return D4M_ENOMEM;
+        }
+        for (size_t k = 0; k <= s->n; k++)
+            s->soff[k] = 0;
+        s->any_str = true;
+    }
+    size_t k = s->n;
+    s->j[k] = jj;
+    if (sval) {
+        s->x[k] = NAN;
+        D4M_TRY(d4m__buf_put(&s->sbuf, sval->ptr, sval->len));
+    } else {
+        s->x[k] = v;
+        s->has_zero |= v == 0;
+    }
+    if (s->any_str)
+        s->soff[k + 1] = s->sbuf.len;
+    s->n++;
+    return 0;
+}
+
+/* The shortest "%.Ng" that reads back as x (as d4m/table.c always did). */
+static int fmt_exact(char *buf, size_t cap, double x)
+{
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, cap, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return n;
+}
+
+/* String values: every entry's text (numbers printed), deduplicated into
+ * a->val; x becomes the 1-based index (0 for the empty string: no entry). */
+static int string_values(d4m_assoc *a, d4m_assoc_stream *s)
+{
+    size_t n = s->n;
+    d4m_buf text = { NULL, 0, 0 };
+    uint64_t *to = d4m__malloc(d4m__mul(n + 1, sizeof *to));
+    d4m_key *vk = d4m__malloc(d4m__mul(n, sizeof *vk));
+    uint64_t *vi = d4m__malloc(d4m__mul(n, sizeof *vi));
+    int rc = !to || !vk || !vi ? D4M_ENOMEM : 0;
+    for (size_t k = 0; !rc && k < n; k++) {
+        to[k] = text.len;
+        if (!isnan(s->x[k])) {
+            char num[40];
+            int len = fmt_exact(num, sizeof num, s->x[k]);
+            rc = d4m__buf_put(&text, num, (size_t)len);
+        } else {
+            rc = d4m__buf_put(&text, s->sbuf.p + s->soff[k], (size_t)(s->soff[k + 1] - s->soff[k]));
+        }
+    }
+    if (!rc) {
+        to[n] = text.len;
+        for (size_t k = 0; k < n; k++)
+            vk[k] = (d4m_key){ text.p + to[k], (size_t)(to[k + 1] - to[k]) };
+        rc = d4m__keys_from_strings(&a->val, vi, vk, n);
+    }
+    if (!rc) {
+        uint64_t empty = a->val.n && a->val.off[1] == 0 ? 0 : UINT64_MAX;
+        for (size_t k = 0; k < n; k++) {
+            s->x[k] = vi[k] == empty ? 0 : (double)(vi[k] + 1);
+            s->has_zero |= vi[k] == empty;
+        }
+        a->vkind = D4M_STR;
+    }
+    free(to);
+    free(vk);
+    free(vi);
+    d4m__buf_free(&text);
+    return rc;
+}
+
+int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
+{
+    *out = NULL;
+    if (s->n == 0) {
+        d4m__stream_clear(s);
+        return d4m_assoc_new_empty(out);
+    }
+    D4M_TRY(d4m__init());
+    d4m_assoc *a = d4m__assoc_alloc();
+    if (!a)
+        return D4M_ENOMEM;
+    d4m_keys ok = { s->kind, 0, NULL, NULL }, ik = { s->kind, 0, NULL, NULL };
+    uint64_t *rank = NULL;
+    d4m_key *keys = NULL;
+    d4m_csr c;
+    memset(&c, 0, sizeof c);
+    GrB_Matrix m = NULL, mt = NULL;
+    int rc = 0;
+    /* Inner keys: the distinct ones sorted, and the entries' indices
+     * mapped to their ranks. */
+    if (s->kind == D4M_STR) {
+        rank = d4m__malloc(d4m__mul((size_t)s->ni ? (size_t)s->ni : 1, sizeof *rank));
+        keys = d4m__malloc(d4m__mul((size_t)s->ni ? (size_t)s->ni : 1, sizeof *keys));
+        rc = !rank || !keys ? D4M_ENOMEM : 0;
+        for (uint64_t u = 0; !rc && u < s->ni; u++)
+            keys[u] = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
+        if (!rc)
+            rc = d4m__keys_from_strings(&ik, rank, keys, (size_t)s->ni);
+        if (!rc)
+            for (size_t k = 0; k < s->n; k++)
+                s->j[k] = rank[s->j[k]];
+        /* Outer keys: as they came (sorted, distinct). */
+        if (!rc) {
+            ok.n = s->no;
+            ok.off = d4m__malloc(d4m__mul((size_t)s->no + 1, sizeof *ok.off));
+            ok.buf = d4m__malloc(s->obuf.len ? s->obuf.len : 1);
+            rc = !ok.off || !ok.buf ? D4M_ENOMEM : 0;
+            if (!rc) {
+                memcpy(ok.off, s->ooff, (size_t)(s->no + 1) * sizeof *ok.off);
+                if (s->obuf.len)
+                    memcpy(ok.buf, s->obuf.p, s->obuf.len);
+            }
+        }
+    } else {
+        ok.n = s->omax;
+        ik.n = s->imax;
+    }
+    if (!rc && s->any_str)
+        rc = string_values(a, s);
+    /* The CSR arrays, rows = outer keys: j and x are handed over. */
+    if (!rc) {
+        c.nrows = ok.n;
+        c.ncols = ik.n;
+        c.nvec = s->no;
+        c.p_size = (size_t)(s->no + 2) * sizeof *c.p;
+        c.h_size = (size_t)(s->no ? s->no : 1) * sizeof *c.h;
+        c.p = d4m__malloc(c.p_size);
+        c.h = d4m__malloc(c.h_size);
+        rc = !c.p || !c.h ? D4M_ENOMEM : 0;
+    }
+    if (!rc) {
+        memcpy(c.p, s->ostart, (size_t)s->no * sizeof *c.p);
+        c.p[s->no] = s->n;
+        for (uint64_t i = 0; i < s->no; i++)
+            c.h[i] = s->kind == D4M_STR ? i : s->opos[i];
+        c.j = s->j;
+        c.x = s->x;
+        c.j_size = s->cap * sizeof *c.j;
+        c.x_size = s->cap * sizeof *c.x;
+        c.jumbled = false;
+        s->j = NULL;
+        s->x = NULL;
+        s->cap = 0;
+        free(s->soff);
+        s->soff = NULL;
+        rc = d4m__csr_pack(&m, &c);   /* frees the arrays on failure */
+    } else {
+        d4m__csr_free(&c);
+    }
+    if (!rc && s->transposed) {
+        rc = D4M_GRB(GrB_Matrix_new(&mt, GrB_FP64, ik.n, ok.n));
+        if (!rc)
+            rc = D4M_GRB(GrB_transpose(mt, NULL, NULL, m, NULL));
+        GrB_Matrix_free(&m);
+        m = mt;
+        mt = NULL;
+    }
+    bool zeros = s->has_zero;
+    free(rank);
+    free(keys);
+    d4m__stream_clear(s);
+    if (rc) {
+        GrB_Matrix_free(&m);
+        GrB_Matrix_free(&mt);
+        d4m__keys_clear(&ok);
+        d4m__keys_clear(&ik);
+        d4m_assoc_free(a);
+        return rc;
+    }
+    a->row = s->transposed ? ik : ok;
+    a->col = s->transposed ? ok : ik;
+    a->m = m;
+    /* Every key and value string has an entry by construction: only zeros
+     * (a sum that came to 0, an empty string value) need the full check. */
+    if (zeros)
+        return d4m__assoc_finish(out, a, true);
+    *out = a;
+    return 0;
+}
