@@ -468,22 +468,61 @@ static const double *get_doubles(const mxArray *a, size_t *n, const char *what)
     return d;
 }
 
+/* --------------------------------------------------- two-way parallelism */
+
+/* Run fn(arg0) here and fn(arg1) on a second thread when par (else both
+ * here, one after the other).  The workers never call the mx API. */
+typedef void (*work_fn)(void *);
+typedef struct { work_fn fn; void *arg; } work_item;
+
+static void *work_thread(void *p)
+{
+    work_item *w = p;
+    w->fn(w->arg);
+    return NULL;
+}
+
+static void par2(work_fn fn, void *arg0, void *arg1, int par)
+{
+    pthread_t th;
+    work_item w = { fn, arg1 };
+    if (par && pthread_create(&th, NULL, work_thread, &w) == 0) {
+        fn(arg0);
+        pthread_join(th, NULL);
+        return;
+    }
+    fn(arg0);
+    fn(arg1);
+}
+
+/* Inputs of this size and more are worked on two threads. */
+#define PAR_MIN 65536
+
 /* A key/value vector argument: a D4M list (string), a numeric vector, or a
  * cell array of strings. */
+/* The bytes of a list argument, its separator checked. */
+static d4m_key get_list(const mxArray *a, const char *what)
+{
+    d4m_key list = get_bytes(a, what);
+    if (list.len == 0)
+        return list;
+    unsigned char last = (unsigned char)list.ptr[list.len - 1];
+    if ((last >= '0' && last <= '9') || (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z'))
+        fail("d4m:sep", "%s: the list '%.*s' ends in '%c': its separator is missing "
+             "(a D4M list ends with its separator, as 'a b ')", what,
+             (int)(list.len < 40 ? list.len : 40), list.ptr, last);
+    return list;
+}
+
 static d4m_vec get_vec(const mxArray *a, const char *what)
 {
     d4m_vec v = { D4M_NUM, 0, NULL, NULL };
     if (mxIsChar(a)) {
-        d4m_key list = get_bytes(a, what);
+        d4m_key list = get_list(a, what);
         d4m_key *keys = NULL;
         size_t n = 0;
         if (list.len == 0)
             return d4m_vec_str(NULL, 0);
-        unsigned char last = (unsigned char)list.ptr[list.len - 1];
-        if ((last >= '0' && last <= '9') || (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z'))
-            fail("d4m:sep", "%s: the list '%.*s' ends in '%c': its separator is missing "
-                 "(a D4M list ends with its separator, as 'a b ')", what,
-                 (int)(list.len < 40 ? list.len : 40), list.ptr, last);
         check(d4m_list_split(&keys, &n, list));
         tmp_push(keys, free_lib);
         return d4m_vec_str(keys, n);
@@ -507,6 +546,71 @@ static d4m_vec get_vec(const mxArray *a, const char *what)
     }
     BADARG("%s must be a string list, a numeric vector or a cell array of strings", what);
     return v;
+}
+
+/* The row, col and val arguments of a build.  The lists among them are
+ * split on two threads (the items point into Octave's own char arrays when
+ * mxChar is one byte: nothing is copied); the rest as get_vec. */
+typedef struct split_job {
+    d4m_key list[3];
+    d4m_key *keys[3];
+    size_t n[3];
+    int rc[3];
+    int k;
+} split_job;
+
+static void split_work(void *p)
+{
+    split_job *j = p;
+    for (int i = 0; i < j->k; i++)
+        j->rc[i] = d4m_list_split(&j->keys[i], &j->n[i], j->list[i]);
+}
+
+static void get_vecs(d4m_vec out[3], const mxArray *const in[3])
+{
+    static const char *what[3] = { "row", "col", "val" };
+    d4m_key list[3];
+    int is_list[3], nl = 0;
+    size_t bytes = 0;
+    for (int i = 0; i < 3; i++) {
+        is_list[i] = mxIsChar(in[i]) && mxGetNumberOfElements(in[i]) > 0;
+        if (is_list[i]) {
+            list[i] = get_list(in[i], what[i]);
+            bytes += list[i].len;
+            nl++;
+        } else {
+            out[i] = get_vec(in[i], what[i]);
+        }
+    }
+    /* Two threads: the longest list alone, the others together. */
+    split_job jb[2];
+    memset(jb, 0, sizeof jb);
+    int slot[3][2], big = -1;
+    for (int i = 0; i < 3; i++)
+        if (is_list[i] && (big < 0 || list[i].len > list[big].len))
+            big = i;
+    for (int i = 0; i < 3; i++) {
+        if (!is_list[i])
+            continue;
+        split_job *j = &jb[i == big ? 0 : 1];
+        slot[i][0] = i == big ? 0 : 1;
+        slot[i][1] = j->k;
+        j->list[j->k++] = list[i];
+    }
+    par2(split_work, &jb[0], &jb[1], nl > 1 && bytes >= 4 * (size_t)PAR_MIN);
+    int rc = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!is_list[i])
+            continue;
+        split_job *j = &jb[slot[i][0]];
+        int k = slot[i][1];
+        tmp_push(j->keys[k], free_lib);
+        if (j->rc[k] < 0 && !rc)
+            rc = j->rc[k];
+        out[i] = d4m_vec_str(j->keys[k], j->n[k]);
+    }
+    if (rc)
+        fail(code_id(rc), "splitting the lists: %s", d4m_strerror(rc));
 }
 
 /* A query argument: ':' (NULL), a query string, positions, a logical vector,
@@ -643,36 +747,6 @@ static char get_sep(const mxArray *a, int i)
     const mxChar *c = mxGetChars(a);
     return (char)(c[i] & 0xff);
 }
-
-/* --------------------------------------------------- two-way parallelism */
-
-/* Run fn(arg0) here and fn(arg1) on a second thread when par (else both
- * here, one after the other).  The workers never call the mx API. */
-typedef void (*work_fn)(void *);
-typedef struct { work_fn fn; void *arg; } work_item;
-
-static void *work_thread(void *p)
-{
-    work_item *w = p;
-    w->fn(w->arg);
-    return NULL;
-}
-
-static void par2(work_fn fn, void *arg0, void *arg1, int par)
-{
-    pthread_t th;
-    work_item w = { fn, arg1 };
-    if (par && pthread_create(&th, NULL, work_thread, &w) == 0) {
-        fn(arg0);
-        pthread_join(th, NULL);
-        return;
-    }
-    fn(arg0);
-    fn(arg1);
-}
-
-/* Inputs of this size and more are worked on two threads. */
-#define PAR_MIN 65536
 
 /* ================================================================= find */
 
@@ -1195,8 +1269,9 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
     /* ------------------------------------------------------------ build */
     if (!strcmp(cmd, "build")) {
         nargs(cmd, nrhs, 3, 4);
-        d4m_vec R = get_vec(prhs[1], "row"), C = get_vec(prhs[2], "col"),
-                V = get_vec(prhs[3], "val");
+        d4m_vec rcv[3];
+        get_vecs(rcv, prhs + 1);
+        d4m_vec R = rcv[0], C = rcv[1], V = rcv[2];
         d4m_build_options o = D4M_BUILD_OPTIONS_INIT;
         cb_ctx cb;
         memset(&cb, 0, sizeof cb);
