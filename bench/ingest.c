@@ -49,6 +49,37 @@ static double now(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
+/* The 1-minute load average, or -1. */
+static double loadavg(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+/* CPU time of this process, all its threads (RocksDB's included). */
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the last timed half, summed over the ranks (rank 0). */
+static double g_cpu;
+
+static void cpu_done(double c0)
+{
+    double c = cpu_now() - c0, sum = 0;
+    MPI_Reduce(&c, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+    g_cpu = sum;
+}
+
 static double peak_rss_mb(void)
 {
     struct rusage ru;
@@ -168,7 +199,7 @@ static double run_ours(const data *d, const char *dir, int pair, size_t budget, 
     d4m_comm comm = d4m_comm_mpi(&world);
     d4m_ingest_options io = D4M_INGEST_OPTIONS_INIT;
     io.memory_budget = budget;
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     d4m_ingest *g;
     if (d4m_ingest_begin(&g, dir, "Tedge", &comm, &io))
         die("ingest begin");
@@ -188,6 +219,7 @@ static double run_ours(const data *d, const char *dir, int pair, size_t budget, 
     d4m_ingest_free(g);
     *rss_mb = peak_rss_mb();   /* before the count reads the table (block cache) */
     double t = now() - t0, tmax;
+    cpu_done(c0);
     MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     return tmax;
 }
@@ -305,7 +337,7 @@ static double run_raw(const data *d, const char *dir, int pair)
     rocksdb_options_t *o = rocksdb_options_create();
     rocksdb_envoptions_t *e = rocksdb_envoptions_create();
     MPI_Barrier(MPI_COMM_WORLD);
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     char path[4096];
     snprintf(path, sizeof path, "%s-r%d-t.sst", dir, rank);
     raw_file(d, ord, path, 0, e, o);
@@ -343,6 +375,7 @@ static double run_raw(const data *d, const char *dir, int pair)
         free(files);
     }
     double t = now() - t0, tmax;
+    cpu_done(c0);
     MPI_Reduce(&t, &tmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     rocksdb_options_destroy(o);
     rocksdb_envoptions_destroy(e);
@@ -366,7 +399,8 @@ static uint64_t count_table(const char *dir)
 }
 
 static void report(FILE *json, const char *keys, const data *d, int pair, size_t budget,
-                   double ours, double raw, size_t buffered, uint64_t stored, double rss)
+                   double ours, double raw, size_t buffered, uint64_t stored, double rss,
+                   double cpu, double raw_cpu)
 {
     unsigned long long total = 0, mine = d->n;
     MPI_Reduce(&mine, &total, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
@@ -381,10 +415,11 @@ static void report(FILE *json, const char *keys, const data *d, int pair, size_t
              "{\"bench\":\"ingest\",\"keys\":\"%s\",\"ranks\":%d,\"pair\":%s,\"triples\":%llu,"
              "\"stored\":%llu,\"seconds\":%.4f,\"triples_per_s\":%.0f,\"peak_rss_mb\":%.1f,"
              "\"budget_mb\":%.0f,\"buffered_peak_mb\":%.1f,\"raw_seconds\":%.4f,"
-             "\"raw_triples_per_s\":%.0f,\"ratio_to_raw\":%.3f}",
+             "\"raw_triples_per_s\":%.0f,\"ratio_to_raw\":%.3f,\"cpu_seconds\":%.3f,"
+             "\"raw_cpu_seconds\":%.3f,\"cpu_ratio_to_raw\":%.3f,\"loadavg_1m\":%.2f}",
              keys, nranks, pair ? "true" : "false", total, (unsigned long long)stored, ours,
              total / ours, rssmax, budget / 1048576.0, bmax / 1048576.0, raw, total / raw,
-             raw / ours);
+             raw / ours, cpu, raw_cpu, cpu > 0 ? raw_cpu / cpu : 0, loadavg());
     puts(line);
     fflush(stdout);
     if (json) {
@@ -470,9 +505,12 @@ int main(int argc, char **argv)
         size_t buffered = 0;
         double rss = 0;
         double raw = run_raw(&d, raw_dir, pair);
+        double raw_cpu = g_cpu;
         double ours = run_ours(&d, ours_dir, pair, budget, &buffered, &rss);
+        double cpu = g_cpu;
         uint64_t stored = rank == 0 ? count_table(ours_dir) : 0;
-        report(json, w == 0 ? "int" : "string", &d, pair, budget, ours, raw, buffered, stored, rss);
+        report(json, w == 0 ? "int" : "string", &d, pair, budget, ours, raw, buffered, stored, rss,
+               cpu, raw_cpu);
         data_free(&d);
         MPI_Barrier(MPI_COMM_WORLD);
         if (rank == 0) {

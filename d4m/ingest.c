@@ -430,15 +430,59 @@ static bool rows_follow(d4m_ingest *g, d4m_vec row)
     return true;
 }
 
+/* The order of the transpose of n triples sorted by (row, col) with
+ * integer keys: idx sorted by column, stably (so by row within a column),
+ * by a radix sort on the bytes the columns use.  The zero values (no entry)
+ * are left out; *m is how many remain. */
+static int transposed_order(uint32_t **out, size_t *m, const double *col, const double *val,
+                            size_t nval, size_t n)
+{
+    uint32_t *a = d4m__malloc(d4m__mul(n, sizeof *a));
+    uint32_t *b = d4m__malloc(d4m__mul(n, sizeof *b));
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return D4M_ENOMEM;
+    }
+    size_t k = 0;
+    uint64_t hi = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (val[nval == 1 ? 0 : t] == 0)
+            continue;
+        a[k++] = (uint32_t)t;
+        if ((uint64_t)col[t] > hi)
+            hi = (uint64_t)col[t];
+    }
+    for (unsigned shift = 0; shift < 64 && (hi >> shift) != 0; shift += 8) {
+        size_t cnt[257] = { 0 };
+        for (size_t t = 0; t < k; t++)
+            cnt[(((uint64_t)col[a[t]] >> shift) & 0xFF) + 1]++;
+        for (int d = 0; d < 256; d++)
+            cnt[d + 1] += cnt[d];
+        for (size_t t = 0; t < k; t++)
+            b[cnt[((uint64_t)col[a[t]] >> shift) & 0xFF]++] = a[t];
+        uint32_t *tmp = a;
+        a = b;
+        b = tmp;
+    }
+    free(b);
+    *out = a;
+    *m = k;
+    return 0;
+}
+
 /* Triples already in key order, unique, with numeric values, for a table
- * with nothing else to feed (no transpose, degrees or combiners): the keys
- * go to the file as they come, without an Assoc in between.  *done is false
- * when the triples are not like that (the general path then takes them). */
+ * with nothing else to feed but, for integer keys, its transpose (no
+ * degrees or combiners): the keys go to the files as they come, without an
+ * Assoc in between; the transpose's are put in column order by a radix
+ * sort.  *done is false when the triples are not like that (the general
+ * path then takes them). */
 static int put_sorted(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val, size_t n,
                       bool *done)
 {
     *done = false;
-    if (g->has_pair || g->has_deg || g->m.ncc || g->m.combiner != D4M_COMBINE_NONE ||
+    if ((g->has_pair && (row.kind != D4M_NUM || n > UINT32_MAX)) || g->has_deg ||
+        g->m.ncc || g->m.combiner != D4M_COMBINE_NONE ||
         val.kind != D4M_NUM || row.n != n || col.n != n || row.kind != col.kind ||
         (g->m.keys == D4M_NUM) != (row.kind == D4M_NUM))
         return 0;
@@ -497,6 +541,34 @@ static int put_sorted(d4m_ingest *g, d4m_vec row, d4m_vec col, d4m_vec val, size
                                (d4m_key){ v, 9 }, false);
     }
     d4m__buf_free(&key);
+    if (rc || !g->has_pair)
+        return rc;
+    /* The transpose: key  pair id | col | row. */
+    uint32_t *idx = NULL;
+    size_t m = 0;
+    rc = transposed_order(&idx, &m, col.num, val.num, val.n, n);
+    if (!rc)
+        rc = d4m__sink_begin(&g->sink, &g->pair, false);
+    d4m_buf pk = { NULL, 0, 0 };
+    d4m_kv__put_table_id(&pk, g->pair.id);
+    if (!rc && !pk.p)
+        rc = d4m__error(D4M_ENOMEM, "out of memory");
+    if (!rc)
+        memcpy(ik, pk.p, D4M_KV_TABLE_ID_LEN);
+    for (size_t q = 0; !rc && q < m; q++) {
+        size_t k = idx[q];
+        memcpy(v + 1, &val.num[val.n == 1 ? 0 : k], 8);
+        uint64_t a = (uint64_t)(int64_t)col.num[k] ^ 0x8000000000000000ull;
+        uint64_t b = (uint64_t)(int64_t)row.num[k] ^ 0x8000000000000000ull;
+        for (int i = 7; i >= 0; i--, a >>= 8, b >>= 8) {
+            ik[4 + i] = (char)a;
+            ik[12 + i] = (char)b;
+        }
+        rc = d4m__sink_add(&g->sink, (d4m_key){ ik, 20 }, (d4m_key){ ik + 4, 8 },
+                           (d4m_key){ v, 9 }, false);
+    }
+    d4m__buf_free(&pk);
+    free(idx);
     return rc;
 }
 
