@@ -209,7 +209,7 @@ static int parsed_build(d4m_assoc **out, parsed *p, const d4m_text_options *o)
         num = d4m__malloc(d4m__mul(n, sizeof(double)));
         if (!num)
             return D4M_ENOMEM;
-        locale_t old;
+        locale_t old = (locale_t)0;
         int rc = locale_enter(&old);
         if (rc < 0) {
             free(num);
@@ -531,7 +531,7 @@ int d4m_assoc_write_tsv(FILE *f, const d4m_assoc *a, const d4m_text_options *opt
         return 0;
     d4m_triples *tr = NULL;
     D4M_TRY(d4m_assoc_find(&tr, a, D4M_ORDER_ROW));
-    locale_t old;
+    locale_t old = (locale_t)0;
     int rc = locale_enter(&old);
     if (rc < 0) {
         d4m_triples_free(tr);
@@ -840,7 +840,7 @@ int d4m_assoc_write_csv(FILE *f, const d4m_assoc *a, const d4m_text_options *opt
         return 0;
     d4m_triples *tr = NULL;
     D4M_TRY(d4m_assoc_find(&tr, a, D4M_ORDER_ROW));
-    locale_t old;
+    locale_t old = (locale_t)0;
     int rc = locale_enter(&old);
     if (rc < 0) {
         d4m_triples_free(tr);

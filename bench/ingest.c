@@ -338,7 +338,7 @@ static double run_raw(const data *d, const char *dir, int pair)
     rocksdb_envoptions_t *e = rocksdb_envoptions_create();
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = now(), c0 = cpu_now();
-    char path[4096];
+    char path[4400];
     snprintf(path, sizeof path, "%s-r%d-t.sst", dir, rank);
     raw_file(d, ord, path, 0, e, o);
     if (pair) {
@@ -356,8 +356,8 @@ static double run_raw(const data *d, const char *dir, int pair)
         int nf = nranks * (pair ? 2 : 1);
         char **files = malloc(nf * sizeof *files);
         for (int f = 0; f < nf; f++) {
-            files[f] = malloc(4096);
-            snprintf(files[f], 4096, "%s-r%d-%s.sst", dir, f % nranks, f < nranks ? "t" : "tt");
+            files[f] = malloc(4400);
+            snprintf(files[f], 4400, "%s-r%d-%s.sst", dir, f % nranks, f < nranks ? "t" : "tt");
         }
         rocksdb_ingestexternalfileoptions_t *io = rocksdb_ingestexternalfileoptions_create();
         rocksdb_ingestexternalfileoptions_set_move_files(io, 1);
