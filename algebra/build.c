@@ -153,6 +153,7 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
     uint64_t *vi = val.kind == D4M_STR ? d4m__malloc(d4m__mul(val.n, sizeof *vi)) : NULL;
     uint64_t *I = NULL, *J = NULL;
     double *X = NULL;
+    bool own_x = true;    /* X is ours (else it is val.num) */
     int rc = D4M_ENOMEM;
     if (!a || !ri || !ci || (val.kind == D4M_STR && !vi))
         goto fail;
@@ -198,7 +199,9 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
     rc = D4M_ENOMEM;
     I = row.n == n ? ri : d4m__malloc(d4m__mul(n, sizeof *I));
     J = col.n == n ? ci : d4m__malloc(d4m__mul(n, sizeof *J));
-    X = d4m__malloc(d4m__mul(n, sizeof *X));
+    /* Numeric values, one per triple, are used where they are. */
+    own_x = !(val.kind == D4M_NUM && val.n == n);
+    X = own_x ? d4m__malloc(d4m__mul(n, sizeof *X)) : (double *)val.num;
     if (!I || !J || !X)
         goto fail;
     if (I != ri)
@@ -212,9 +215,9 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
             uint64_t v = vi[val.n == n ? t : 0];
             X[t] = v == empty ? 0 : (double)(v + 1);
         }
-    } else {
+    } else if (own_x) {
         for (size_t t = 0; t < n; t++)
-            X[t] = val.num[val.n == n ? t : 0];
+            X[t] = val.num[0];
     }
 
     rc = d4m__matrix_from_triples(&a->m, a->row.n, a->col.n, I, J, X, n, opts->collide,
@@ -223,7 +226,8 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
         goto fail;
     if (I != ri) free(I);
     if (J != ci) free(J);
-    free(X);
+    if (own_x)
+        free(X);
     free(ri);
     free(ci);
     free(vi);
@@ -231,7 +235,8 @@ int d4m_assoc_build(d4m_assoc **out, d4m_vec row, d4m_vec col, d4m_vec val,
 fail:
     if (I != ri) free(I);
     if (J != ci) free(J);
-    free(X);
+    if (own_x)
+        free(X);
     free(ri);
     free(ci);
     free(vi);
