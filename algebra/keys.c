@@ -359,7 +359,12 @@ int d4m__keys_from_strings(d4m_keys *out, uint64_t *id, const d4m_key *keys, siz
     dedup d;
     memset(&d, 0, sizeof d);
     d.u.kind = D4M_STR;
+    /* The table starts at a quarter of the input (at most 2^22 slots): a
+     * million keys with a hundred thousand distinct ones never grow it, and
+     * the pages of a large calloc that no key lands on are never touched. */
     d.cap = 1024;
+    while (d.cap < n / 4 && d.cap < ((uint64_t)1 << 22))
+        d.cap *= 2;
     d.ucap = 256;
     d.bcap = 4096;
     d.slot = d4m__calloc((size_t)d.cap, sizeof *d.slot);
