@@ -588,6 +588,7 @@ static rawdb *raw_open(const char *path)
     rocksdb_options_set_max_write_buffer_number(r->opt, 4);
     rocksdb_options_set_target_file_size_base(r->opt, 64u << 20);
     rocksdb_options_set_max_open_files(r->opt, 1024);
+    rocksdb_options_set_level_compaction_dynamic_level_bytes(r->opt, 1);
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     size_t cache = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 16 : (64u << 20);
     if (cache < (64u << 20)) cache = 64u << 20;

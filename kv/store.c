@@ -340,6 +340,11 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
     rocksdb_options_set_max_write_buffer_number(kv->opts, 4);
     rocksdb_options_set_target_file_size_base(kv->opts, 64u << 20);
     rocksdb_options_set_max_open_files(kv->opts, 1024);
+    /* Level sizes follow the last level's: a small database uses only the
+     * bottom levels, and a load that overlaps data already there goes to
+     * level 0 and is compacted down, instead of stacking one level above
+     * the data per load (each such level costs every seek a file). */
+    rocksdb_options_set_level_compaction_dynamic_level_bytes(kv->opts, 1);
     /* Queries read the same blocks again and again: a block cache of 1/16
      * of memory (64 MiB to 1 GiB) instead of RocksDB's 8 MiB. */
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
