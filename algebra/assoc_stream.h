@@ -41,6 +41,10 @@ int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
 /* Forget the entries added since the last finish (an abandoned chunk). */
 void d4m__stream_clear(d4m_assoc_stream *s);
 
+/* A hint: inner key `inner` (STR) comes soon; its hash slot is fetched
+ * into the cache now. */
+void d4m__stream_prefetch(const d4m_assoc_stream *s, d4m_key inner);
+
 /* Entries added since the last finish. */
 size_t d4m__stream_count(const d4m_assoc_stream *s);
 

@@ -163,5 +163,8 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
  * d4m__scan_par_min entries of a chunk. */
 extern size_t d4m__bulk_par_min;
 extern size_t d4m__scan_par_min;
+/* ... and starts a second reader at a shard boundary inside the chunk's
+ * range whether or not the chunk probably gets there. */
+extern bool d4m__scan_split_any;
 
 #endif

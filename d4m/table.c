@@ -350,31 +350,50 @@ static int query_check(const d4m_query *q, d4m_kind kind)
  * the scanned table's rows and, within a row, of its columns: they go
  * straight into an Assoc built in that order (algebra/assoc_stream.h), with
  * no sorting of the row keys and the column keys deduplicated as they come.
- * A large chunk is read by two threads: after the first d4m__scan_par_min
- * entries, a reader thread walks RocksDB and copies the raw entries into a
- * ring of blocks, while the caller's thread decodes them and builds the
- * Assoc, so that building overlaps reading.  The reader stops at the
- * chunk's last entry, and the RocksDB iterator is the caller's again
- * between chunks. */
+ *
+ * A large chunk is read by more than one thread.  After the first
+ * d4m__scan_par_min entries of a chunk, a reader thread walks RocksDB and
+ * copies the raw entries into a ring of blocks while the caller's thread
+ * decodes them and builds the Assoc.  And when the rest of the chunk
+ * probably reaches the table's next shard (estimated from the sizes on
+ * disk of what was read and of what lies before the shard boundary), a
+ * second reader starts at that boundary at once, with its own RocksDB
+ * iterator on the same snapshot: shards are read side by side, as the
+ * shard layout means them to be (d4m/db.c).  The first reader stops at the
+ * boundary, the chunk goes on with the second's entries, and the second's
+ * iterator (sought back to just after the chunk's last entry if it read
+ * further) carries the scan on.  Readers stop at the chunk's last entry;
+ * between chunks the RocksDB iterator is the caller's again. */
 
-#define SCAN_BLOCKS 4
+#define SCAN_RING 4
 #define SCAN_BLOCK_BYTES ((size_t)256 << 10)
+#define SCAN_AHEAD 16
 
 size_t d4m__scan_par_min = 16384;
+bool d4m__scan_split_any = false;
 
 typedef struct {
     char *p;
     size_t len, cap;
 } scan_block;
 
+/* One reader thread and its blocks: a ring of SCAN_RING (the reader that
+ * walks the iterator's ranges), or as many as it fills (one that reads
+ * ahead from a shard boundary until the caller gets to it). */
 typedef struct scan_reader {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    scan_block b[SCAN_BLOCKS];
+    d4m_table_iter *x;
+    d4m_kv_iter *it;             /* NULL: x->it, through x's ranges */
+    bool ring;
+    scan_block **b;
+    size_t bcap;                 /* entries of b */
     size_t filled, consumed;     /* blocks handed over / given back */
     bool finished, stop;         /* the reader is done / asked to stop */
-    size_t limit;                /* entries to read */
+    bool at_stop_key;            /* it ended at stop_key */
+    const d4m_buf *stop_key;     /* stop before this key (NULL: none) */
+    size_t limit, taken;         /* entries to read / read */
     int rc;
     char msg[512];
 } scan_reader;
@@ -386,6 +405,7 @@ struct d4m_table_iter {
     const d4m_query *filter;  /* on the inner key (col of the scanned table) */
     krange *r;
     size_t nr, cur;
+    d4m_kv_snap *snap;        /* for a second reader: the iterator's view */
     d4m_kv_iter *it;
     size_t chunk;
     bool done;
@@ -394,8 +414,21 @@ struct d4m_table_iter {
     d4m_buf prev;             /* the encoded outer key of the last entry */
     int64_t prev_num;
     bool have_prev;
-    scan_reader *rd;          /* blocks, kept between chunks */
+    d4m_buf first;            /* the chunk's first key */
+    d4m_buf last;             /* the last key taken from a second reader */
+    scan_reader *rd;          /* the ring, kept between chunks */
 };
+
+static void reader_blocks_free(scan_reader *rd)
+{
+    for (size_t i = 0; rd && i < rd->bcap; i++) {
+        if (rd->b[i])
+            free(rd->b[i]->p);
+        free(rd->b[i]);
+    }
+    if (rd)
+        free(rd->b);
+}
 
 void d4m_table_iter_free(d4m_table_iter *x)
 {
@@ -407,15 +440,32 @@ void d4m_table_iter_free(d4m_table_iter *x)
     }
     free(x->r);
     d4m_kv__iter_free(x->it);
+    if (x->snap)
+        d4m_kv__snap_free(x->t->db->kv, x->snap);
     d4m__stream_free(x->as);
     d4m__buf_free(&x->dec);
     d4m__buf_free(&x->prev);
-    if (x->rd) {
-        for (int i = 0; i < SCAN_BLOCKS; i++)
-            free(x->rd->b[i].p);
-        free(x->rd);
-    }
+    d4m__buf_free(&x->first);
+    d4m__buf_free(&x->last);
+    reader_blocks_free(x->rd);
+    free(x->rd);
     free(x);
+}
+
+/* The first split point of m strictly inside (lo, hi), as a full key in
+ * *out (with the table id); false if none. */
+static bool split_inside(const d4m_meta *m, d4m_key lo, const d4m_buf *hi, d4m_buf *out)
+{
+    for (uint32_t i = 0; i < m->nsplits; i++) {
+        out->len = 0;
+        d4m_kv__put_table_id(out, m->id);
+        if (!out->p || d4m__buf_put(out, m->splits[i].p, m->splits[i].len))
+            return false;
+        d4m_key k = { out->p, out->len };
+        if (d4m_key_cmp(k, lo) > 0)
+            return hi->len == 0 || d4m_key_cmp(k, (d4m_key){ hi->p, hi->len }) < 0;
+    }
+    return false;
 }
 
 int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows,
@@ -447,10 +497,18 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
         rc = query_ranges(&x->r, &x->nr, x->m, x->transposed ? cols : rows);
     if (!rc)
         rc = d4m__stream_new(&x->as, t->m.keys, x->transposed);
+    /* One range across a shard boundary may be read by two readers: both
+     * read the snapshot taken now. */
+    if (!rc && x->nr == 1 && !x->filter) {
+        d4m_buf sp = { NULL, 0, 0 };
+        if (split_inside(x->m, (d4m_key){ x->r[0].lo.p, x->r[0].lo.len }, &x->r[0].hi, &sp))
+            rc = d4m_kv__snap_new(&x->snap, t->db->kv);
+        d4m__buf_free(&sp);
+    }
     if (!rc && x->nr) {
         /* One RocksDB iterator for every range: it reads one consistent
          * view of the database, whatever is written meanwhile. */
-        rc = d4m_kv__iter_new(&x->it, t->db->kv, NULL, (d4m_key){ x->r[0].lo.p, x->r[0].lo.len },
+        rc = d4m_kv__iter_new(&x->it, t->db->kv, x->snap, (d4m_key){ x->r[0].lo.p, x->r[0].lo.len },
                               (d4m_key){ x->r[0].hi.p, x->r[0].hi.len });
     }
     if (rc) {
@@ -530,38 +588,72 @@ static int scan_valid(d4m_table_iter *x)
     return 0;
 }
 
-/* The reader thread: raw entries (key without the table id, value, each
- * after its 4-byte length) into the ring of blocks, until rd->limit entries
- * or the end of the scan. */
+/* A reader's next block to fill (under its lock): NULL if out of memory. */
+static scan_block *reader_block(scan_reader *rd, size_t i)
+{
+    size_t slot = rd->ring ? i % SCAN_RING : i;
+    if (slot >= rd->bcap) {
+        size_t cap = rd->bcap ? 2 * rd->bcap : SCAN_RING;
+        scan_block **b = d4m__realloc(rd->b, cap * sizeof *b);
+        if (!b)
+            return NULL;
+        memset(b + rd->bcap, 0, (cap - rd->bcap) * sizeof *b);
+        rd->b = b;
+        rd->bcap = cap;
+    }
+    if (!rd->b[slot])
+        rd->b[slot] = d4m__calloc(1, sizeof **rd->b);
+    return rd->b[slot];
+}
+
+/* A reader thread: raw entries (key without the table id, value, each
+ * after its 4-byte length) into blocks, until rd->limit entries, the end of
+ * the scan or stop_key. */
 static void *scan_reader_main(void *arg)
 {
-    d4m_table_iter *x = arg;
-    scan_reader *rd = x->rd;
-    size_t taken = 0;
+    scan_reader *rd = arg;
+    d4m_table_iter *x = rd->x;
     int rc = 0;
     bool end = false;
     while (!rc && !end) {
         pthread_mutex_lock(&rd->mu);
-        while (rd->filled - rd->consumed == SCAN_BLOCKS && !rd->stop)
+        while (rd->ring && rd->filled - rd->consumed == SCAN_RING && !rd->stop)
             pthread_cond_wait(&rd->cv, &rd->mu);
         bool stop = rd->stop;
+        scan_block *b = stop ? NULL : reader_block(rd, rd->filled);
         pthread_mutex_unlock(&rd->mu);
         if (stop)
             break;
-        scan_block *b = &rd->b[rd->filled % SCAN_BLOCKS];
+        if (!b) {
+            rc = d4m__error(D4M_ENOMEM, "out of memory");
+            break;
+        }
         b->len = 0;
         while (b->len < SCAN_BLOCK_BYTES) {
-            if (taken >= rd->limit) {
+            if (rd->taken >= rd->limit) {
                 end = true;
                 break;
             }
-            int v = scan_valid(x);
+            int v;
+            if (rd->it) {
+                v = d4m_kv__iter_valid(rd->it);
+                if (!v)
+                    v = d4m_kv__iter_status(rd->it);
+            } else {
+                v = scan_valid(x);
+            }
             if (v <= 0) {
                 rc = v;
                 end = true;
                 break;
             }
-            d4m_key k = d4m_kv__iter_key(x->it), val = d4m_kv__iter_value(x->it);
+            d4m_kv_iter *it = rd->it ? rd->it : x->it;
+            d4m_key k = d4m_kv__iter_key(it), val = d4m_kv__iter_value(it);
+            if (rd->stop_key && d4m_key_cmp(k, (d4m_key){ rd->stop_key->p, rd->stop_key->len }) >= 0) {
+                rd->at_stop_key = true;
+                end = true;
+                break;
+            }
             uint32_t kl = (uint32_t)(k.len - D4M_KV_TABLE_ID_LEN), vl = (uint32_t)val.len;
             size_t need = b->len + 8 + kl + vl;
             if (need > b->cap) {
@@ -582,17 +674,15 @@ static void *scan_reader_main(void *arg)
             memcpy(w + 8, k.ptr + D4M_KV_TABLE_ID_LEN, kl);
             memcpy(w + 8 + kl, val.ptr, vl);
             b->len = need;
-            taken++;
-            d4m_kv__iter_next(x->it);
+            rd->taken++;
+            d4m_kv__iter_next(it);
         }
         pthread_mutex_lock(&rd->mu);
         if (b->len)
             rd->filled++;
-        if (rc || end) {
-            rd->finished = true;
+        if (rc) {
             rd->rc = rc;
-            if (rc)
-                snprintf(rd->msg, sizeof rd->msg, "%s", d4m_error_message());
+            snprintf(rd->msg, sizeof rd->msg, "%s", d4m_error_message());
         }
         pthread_cond_broadcast(&rd->cv);
         pthread_mutex_unlock(&rd->mu);
@@ -604,44 +694,98 @@ static void *scan_reader_main(void *arg)
     return NULL;
 }
 
-/* The rest of the chunk (limit entries at most) through the reader thread.
- * *started is false if no thread could be made (the caller goes on alone). */
-static int scan_parallel(d4m_table_iter *x, size_t limit, bool *started)
+/* Start reader rd on x (its iterator it, or x's ranges if NULL). */
+static int reader_start(scan_reader *rd, d4m_table_iter *x, d4m_kv_iter *it, bool ring,
+                        size_t limit, const d4m_buf *stop_key)
 {
-    *started = false;
-    if (!x->rd) {
-        x->rd = d4m__calloc(1, sizeof *x->rd);
-        if (!x->rd)
-            return D4M_ENOMEM;
-    }
-    scan_reader *rd = x->rd;
     if (pthread_mutex_init(&rd->mu, NULL) != 0)
-        return 0;
+        return -1;
     if (pthread_cond_init(&rd->cv, NULL) != 0) {
         pthread_mutex_destroy(&rd->mu);
-        return 0;
+        return -1;
     }
+    rd->x = x;
+    rd->it = it;
+    rd->ring = ring;
     rd->filled = rd->consumed = 0;
-    rd->finished = rd->stop = false;
+    rd->finished = rd->stop = rd->at_stop_key = false;
+    rd->stop_key = stop_key;
     rd->limit = limit;
+    rd->taken = 0;
     rd->rc = 0;
-    if (pthread_create(&rd->th, NULL, scan_reader_main, x) != 0) {
+    if (pthread_create(&rd->th, NULL, scan_reader_main, rd) != 0) {
         pthread_cond_destroy(&rd->cv);
         pthread_mutex_destroy(&rd->mu);
-        return 0;
+        return -1;
     }
-    *started = true;
+    return 0;
+}
+
+/* Stop (if asked) and join reader rd; its error, recorded here. */
+static int reader_join(scan_reader *rd, bool stop)
+{
+    if (stop) {
+        pthread_mutex_lock(&rd->mu);
+        rd->stop = true;
+        pthread_cond_broadcast(&rd->cv);
+        pthread_mutex_unlock(&rd->mu);
+    }
+    pthread_join(rd->th, NULL);
+    pthread_cond_destroy(&rd->cv);
+    pthread_mutex_destroy(&rd->mu);
+    return rd->rc ? d4m__error(rd->rc, "%s", rd->msg) : 0;
+}
+
+/* The entry of block b at off: fetch the hash slot of its column key (a
+ * hint, so a key with escaped NUL bytes may fetch the wrong one); the
+ * offset of the next entry. */
+static size_t scan_prefetch(d4m_table_iter *x, const scan_block *b, size_t off)
+{
+    uint32_t kl, vl;
+    memcpy(&kl, b->p + off, 4);
+    memcpy(&vl, b->p + off + 4, 4);
+    const char *k = b->p + off + 8;
+    __builtin_prefetch(k + 256);
+    if (x->t->m.keys == D4M_STR) {
+        /* The column starts after the row's terminator 0x00 0x01. */
+        const char *end = k + kl, *q = k, *z;
+        while ((z = memchr(q, 0, (size_t)(end - q))) && z + 1 < end && (unsigned char)z[1] != 1)
+            q = z + 2;
+        if (z && z + 1 < end) {
+            const char *c = z + 2;
+            const char *cz = memchr(c, 0, (size_t)(end - c));
+            if (cz)
+                d4m__stream_prefetch(x->as, (d4m_key){ c, (size_t)(cz - c) });
+        }
+    }
+    return off + 8 + (size_t)kl + vl;
+}
+
+/* Take the entries of reader rd's blocks as they come, max at most (then
+ * the reader is stopped, and the last key taken is kept in x->last);
+ * *used = entries taken.  Joins the reader. */
+static int reader_consume(d4m_table_iter *x, scan_reader *rd, size_t max, size_t *used)
+{
     int rc = 0;
-    for (;;) {
+    size_t taken = 0;
+    bool full = max == 0;
+    while (!full && !rc) {
         pthread_mutex_lock(&rd->mu);
         while (rd->consumed == rd->filled && !rd->finished)
             pthread_cond_wait(&rd->cv, &rd->mu);
-        bool have = rd->consumed < rd->filled;
+        scan_block *b = rd->consumed < rd->filled ? rd->b[rd->ring ? rd->consumed % SCAN_RING
+                                                                    : rd->consumed] : NULL;
         pthread_mutex_unlock(&rd->mu);
-        if (!have)
+        if (!b)
             break;
-        scan_block *b = &rd->b[rd->consumed % SCAN_BLOCKS];
+        /* A lookahead of SCAN_AHEAD entries fetches each entry's column
+         * slot (string keys) before the entry is taken. */
+        size_t ahead = 0;
+        for (int i = 0; i < SCAN_AHEAD && ahead < b->len; i++)
+            ahead = scan_prefetch(x, b, ahead);
         for (size_t off = 0; off < b->len && !rc;) {
+            if (ahead < b->len)
+                ahead = scan_prefetch(x, b, ahead);
             uint32_t kl, vl;
             memcpy(&kl, b->p + off, 4);
             memcpy(&vl, b->p + off + 4, 4);
@@ -650,21 +794,116 @@ static int scan_parallel(d4m_table_iter *x, size_t limit, bool *started)
             if (r < 0)
                 rc = r;
             off += 8 + (size_t)kl + vl;
+            if (++taken == max) {
+                x->last.len = 0;
+                rc = rc ? rc : d4m__buf_put(&x->last, k, kl);
+                full = true;
+                break;
+            }
         }
         pthread_mutex_lock(&rd->mu);
         rd->consumed++;
-        if (rc)
-            rd->stop = true;
         pthread_cond_broadcast(&rd->cv);
         pthread_mutex_unlock(&rd->mu);
-        if (rc)
-            break;
     }
-    pthread_join(rd->th, NULL);
-    pthread_cond_destroy(&rd->cv);
-    pthread_mutex_destroy(&rd->mu);
-    if (!rc && rd->rc)
-        rc = d4m__error(rd->rc, "%s", rd->msg);
+    int rc2 = reader_join(rd, full || rc);
+    *used = taken;
+    return rc ? rc : rc2;
+}
+
+/* Would the rest of the chunk (limit entries) reach split point sp?  An
+ * estimate: the chunk's n entries so far took the bytes on disk from its
+ * first key to the current one. */
+static bool split_reachable(d4m_table_iter *x, size_t n, size_t limit, const d4m_buf *sp)
+{
+    d4m_key cur = d4m_kv__iter_key(x->it);
+    d4m_kv *kv = x->t->db->kv;
+    uint64_t done = d4m_kv__approx_size(kv, (d4m_key){ x->first.p, x->first.len }, cur);
+    uint64_t ahead = d4m_kv__approx_size(kv, cur, (d4m_key){ sp->p, sp->len });
+    if (d4m__scan_split_any)
+        return true;
+    if (done == 0)
+        return false;   /* in the memtable, or too little read to tell */
+    return (double)ahead / (double)done * (double)n <= (double)limit;
+}
+
+/* The rest of the chunk (limit entries at most) through reader threads.
+ * *started is false if no thread could be made (the caller goes on alone). */
+static int scan_parallel(d4m_table_iter *x, size_t n, size_t limit, bool *started)
+{
+    *started = false;
+    if (!x->rd) {
+        x->rd = d4m__calloc(1, sizeof *x->rd);
+        if (!x->rd)
+            return D4M_ENOMEM;
+    }
+    /* A second reader from the next shard boundary, if the chunk gets
+     * there. */
+    d4m_buf sp = { NULL, 0, 0 };
+    scan_reader *r2 = NULL;
+    d4m_kv_iter *it2 = NULL;
+    const krange *rg = &x->r[x->cur];
+    if (x->snap && x->nr == 1 && d4m_kv__iter_valid(x->it) &&
+        split_inside(x->m, d4m_kv__iter_key(x->it), &rg->hi, &sp) &&
+        split_reachable(x, n, limit, &sp)) {
+        r2 = d4m__calloc(1, sizeof *r2);
+        if (r2 && d4m_kv__iter_new(&it2, x->t->db->kv, x->snap, (d4m_key){ sp.p, sp.len },
+                                   (d4m_key){ rg->hi.p, rg->hi.len }) == 0 &&
+            reader_start(r2, x, it2, false, limit, NULL) == 0) {
+            /* started */
+        } else {
+            d4m_kv__iter_free(it2);
+            it2 = NULL;
+            free(r2);
+            r2 = NULL;
+        }
+    }
+    if (reader_start(x->rd, x, NULL, true, limit, r2 ? &sp : NULL) != 0) {
+        int rc = 0;
+        if (r2) {
+            rc = reader_join(r2, true);
+            reader_blocks_free(r2);
+            free(r2);
+            d4m_kv__iter_free(it2);
+        }
+        d4m__buf_free(&sp);
+        return rc;
+    }
+    *started = true;
+    size_t used = 0;
+    int rc = reader_consume(x, x->rd, limit, &used);
+    if (r2) {
+        bool go_on = !rc && x->rd->at_stop_key && used < limit;
+        size_t used2 = 0;
+        if (go_on) {
+            rc = reader_consume(x, r2, limit - used, &used2);
+            /* The second reader's iterator carries the scan on: sought
+             * back to just after the last entry taken if it read further. */
+            if (!rc && r2->taken > used2) {
+                d4m_buf k = { NULL, 0, 0 };
+                d4m_kv__put_table_id(&k, x->m->id);
+                rc = d4m__buf_put(&k, x->last.p, x->last.len);
+                if (!rc)
+                    rc = d4m__buf_put(&k, "", 1);
+                if (!rc)
+                    rc = d4m_kv__iter_seek(it2, (d4m_key){ k.p, k.len },
+                                           (d4m_key){ rg->hi.p, rg->hi.len });
+                d4m__buf_free(&k);
+            }
+            if (!rc) {
+                d4m_kv__iter_free(x->it);
+                x->it = it2;
+                it2 = NULL;
+            }
+        } else {
+            int rc2 = reader_join(r2, true);
+            rc = rc ? rc : rc2;
+        }
+        reader_blocks_free(r2);
+        free(r2);
+        d4m_kv__iter_free(it2);
+    }
+    d4m__buf_free(&sp);
     return rc;
 }
 
@@ -685,13 +924,13 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
     x->have_prev = false;
     size_t n = 0;
     int rc = 0;
-    /* Without a column filter every entry read is one of the chunk, so a
-     * reader thread can count them; with one, the caller reads alone. */
+    /* Without a column filter every entry read is one of the chunk, so
+     * reader threads can count them; with one, the caller reads alone. */
     bool may_split = !x->filter && scan_threads() > 1;
     while (!rc && n < x->chunk) {
         if (may_split && n >= d4m__scan_par_min) {
             bool started;
-            rc = scan_parallel(x, x->chunk - n, &started);
+            rc = scan_parallel(x, n, x->chunk - n, &started);
             if (started || rc)
                 break;
             may_split = false;
@@ -702,6 +941,12 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
             break;
         }
         d4m_key key = d4m_kv__iter_key(x->it), val = d4m_kv__iter_value(x->it);
+        if (n == 0 && x->snap) {
+            x->first.len = 0;
+            rc = d4m__buf_put(&x->first, key.ptr, key.len);
+            if (rc)
+                break;
+        }
         int r = scan_take(x, key.ptr + D4M_KV_TABLE_ID_LEN, key.len - D4M_KV_TABLE_ID_LEN, val);
         if (r < 0) {
             rc = r;

@@ -22,6 +22,13 @@ static void threaded(void)
     d4m__scan_par_min = 1;
 }
 
+/* ... and a second reader from every shard boundary inside a range. */
+static void split_always(void)
+{
+    threaded();
+    d4m__scan_split_any = true;
+}
+
 static d4m_table *topen(d4m_db *db, const char *name)
 {
     d4m_table *t = NULL;
@@ -207,9 +214,10 @@ Test(store_bulk, threaded_random_int, .fini = tmpdb_fini) { random_load(D4M_NUM)
 /* --------------------------------------------------------------- scans */
 
 /* Rows r1..r5 with 3 entries each (columns c1..c3), value 10 * row + col. */
-static d4m_table *grid_table(d4m_db *db, const char *name, d4m_kind kind, int pair)
+static d4m_table *grid_table_ex(d4m_db *db, const char *name, d4m_kind kind, int pair,
+                                unsigned shards, unsigned flags)
 {
-    d4m_table *t = table_new(db, name, kind, pair, 0, 2, D4M_COMBINE_NONE);
+    d4m_table *t = table_new(db, name, kind, pair, 0, shards, D4M_COMBINE_NONE);
     d4m_key rk[15], ck[15];
     double rn[15], cn[15], v[15];
     char text[15][16];
@@ -225,8 +233,13 @@ static d4m_table *grid_table(d4m_db *db, const char *name, d4m_kind kind, int pa
     }
     CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, 15) : d4m_vec_num(rn, 15),
                                    kind == D4M_STR ? d4m_vec_str(ck, 15) : d4m_vec_num(cn, 15),
-                                   d4m_vec_num(v, 15), 0));
+                                   d4m_vec_num(v, 15), flags));
     return t;
+}
+
+static d4m_table *grid_table(d4m_db *db, const char *name, d4m_kind kind, int pair)
+{
+    return grid_table_ex(db, name, kind, pair, 2, 0);
 }
 
 /* Every chunk of an iterator as display text, joined with "|". */
@@ -274,12 +287,18 @@ static char *chunks_text(d4m_table *t, const char *rq, const char *cq, size_t ch
     } while (0)
 
 /* Chunks of 4 over rows of 3: rows r2, r3 and r5 span two chunks; with the
- * reader thread from the first entry and without it. */
-Test(store_scan, rows_across_chunks_exact, .fini = tmpdb_fini)
+ * reader thread from the first entry and without it (mode 0, 1); and
+ * (mode 2) bulk-loaded tables of 3 shards read by a second reader from
+ * each shard boundary inside the chunk's range. */
+static void rows_across_chunks(int bulk)
 {
     tmpdb d = tmpdb_new();
-    d4m_table *t = grid_table(d.db, "S", D4M_STR, 0);
-    d4m_table *u = grid_table(d.db, "I", D4M_NUM, 0);
+    d4m_table *t = grid_table_ex(d.db, "S", D4M_STR, 0, 3, bulk ? D4M_PUT_BULK : 0);
+    d4m_table *u = grid_table_ex(d.db, "I", D4M_NUM, 0, 3, bulk ? D4M_PUT_BULK : 0);
+    if (bulk) {
+        cr_assert_eq(t->m.nsplits, 2);
+        cr_assert_eq(u->m.nsplits, 2);
+    }
     const char *s4 =
         "(r1,c1)  11\n(r2,c1)  21\n(r1,c2)  12\n(r1,c3)  13\n|"
         "(r3,c1)  31\n(r2,c2)  22\n(r3,c2)  32\n(r2,c3)  23\n|"
@@ -291,7 +310,12 @@ Test(store_scan, rows_across_chunks_exact, .fini = tmpdb_fini)
         "(4,1)  41\n(4,2)  42\n(3,3)  33\n(4,3)  43\n|"
         "(5,1)  51\n(5,2)  52\n(5,3)  53\n|";
     for (int mode = 0; mode < 2; mode++) {
-        if (mode) threaded();
+        if (mode) {
+            if (bulk)
+                split_always();
+            else
+                threaded();
+        }
         ASSERT_CHUNKS(t, NULL, NULL, 4, s4);
         ASSERT_CHUNKS(u, NULL, NULL, 4, i4);
         /* A range query over rows r2..r3 in chunks of 5. */
@@ -309,11 +333,29 @@ Test(store_scan, rows_across_chunks_exact, .fini = tmpdb_fini)
                       "(1,3)  13\n(2,3)  23\n(3,3)  33\n(4,3)  43\n(5,3)  53\n|");
         /* Nothing in range. */
         ASSERT_CHUNKS(t, "zz ", NULL, 4, "");
+        /* Chunks of every size, as many as the entries need. */
+        for (size_t c = 1; c <= 16; c++) {
+            char *all = chunks_text(t, NULL, NULL, c);
+            size_t bars = 0;
+            for (char *q = all; *q; q++)
+                bars += *q == '|';
+            cr_assert_eq(bars, (15 + c - 1) / c, "chunks of %zu: %s", c, all);
+            free(all);
+        }
+        ASSERT_CHUNKS(u, "2 : 4 ", NULL, 0,
+                      "(2,1)  21\n(3,1)  31\n(4,1)  41\n(2,2)  22\n(3,2)  32\n(4,2)  42\n"
+                      "(2,3)  23\n(3,3)  33\n(4,3)  43\n|");
+        ASSERT_CHUNKS(u, "2 : 4 ", NULL, 7,
+                      "(2,1)  21\n(3,1)  31\n(4,1)  41\n(2,2)  22\n(3,2)  32\n(2,3)  23\n"
+                      "(3,3)  33\n|(4,2)  42\n(4,3)  43\n|");
     }
     d4m_table_close(t);
     d4m_table_close(u);
     tmpdb_free(&d);
 }
+
+Test(store_scan, rows_across_chunks_exact, .fini = tmpdb_fini) { rows_across_chunks(0); }
+Test(store_scan, rows_across_chunks_shards, .fini = tmpdb_fini) { rows_across_chunks(1); }
 
 /* Column queries read the transpose, in chunks, through both paths. */
 Test(store_scan, transpose_chunks_exact, .fini = tmpdb_fini)
@@ -389,11 +431,14 @@ Test(store_scan, string_values_and_zeros, .fini = tmpdb_fini)
 
 /* A larger scan through the reader thread, with blocks handed over many
  * times: each chunk equals the matching slice of the triples in key order. */
-static void big_scan(d4m_kind kind)
+static void big_scan(d4m_kind kind, bool split)
 {
-    threaded();
+    if (split)
+        split_always();
+    else
+        threaded();
     tmpdb d = tmpdb_new();
-    d4m_table *t = table_new(d.db, "T", kind, 0, 0, 2, D4M_COMBINE_NONE);
+    d4m_table *t = table_new(d.db, "T", kind, 0, 0, 3, D4M_COMBINE_NONE);
     enum { N = 60000 };
     double *rn = calloc(N, sizeof *rn), *cn = calloc(N, sizeof *cn), *v = calloc(N, sizeof *v);
     d4m_key *rk = calloc(N, sizeof *rk), *ck = calloc(N, sizeof *ck);
@@ -419,11 +464,11 @@ static void big_scan(d4m_kind kind)
     d4m_triples *tr = NULL;
     CHECK_OK(d4m_assoc_find(&tr, all, D4M_ORDER_ROW));
     cr_assert_eq(tr->n, N);
-    static const size_t chunks[] = { 7, 25000, 59999, 60000 };
+    static const size_t chunks[] = { 7, 25000, 29999, 59999, 60000, 0 };
     for (size_t ci = 0; ci < sizeof chunks / sizeof *chunks; ci++) {
-        size_t chunk = chunks[ci], k = 0;
+        size_t chunk = chunks[ci] ? chunks[ci] : SIZE_MAX, k = 0;
         d4m_table_iter *it = NULL;
-        CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, chunk));
+        CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, chunks[ci]));
         for (;;) {
             d4m_assoc *a = NULL;
             int rc = d4m_table_iter_next(&a, it);
@@ -471,5 +516,7 @@ static void big_scan(d4m_kind kind)
     tmpdb_free(&d);
 }
 
-Test(store_scan, reader_thread_str, .fini = tmpdb_fini) { big_scan(D4M_STR); }
-Test(store_scan, reader_thread_int, .fini = tmpdb_fini) { big_scan(D4M_NUM); }
+Test(store_scan, reader_thread_str, .fini = tmpdb_fini) { big_scan(D4M_STR, false); }
+Test(store_scan, reader_thread_int, .fini = tmpdb_fini) { big_scan(D4M_NUM, false); }
+Test(store_scan, second_reader_str, .fini = tmpdb_fini) { big_scan(D4M_STR, true); }
+Test(store_scan, second_reader_int, .fini = tmpdb_fini) { big_scan(D4M_NUM, true); }
