@@ -169,6 +169,44 @@ typedef struct {
     bool both, dropped;            /* entries met in both; entries dropped */
 } merge_part;
 
+/* The next row of the result present in a or in b, within part p: its
+ * index *i, and the entries [*ta, *ta1) of a and [*tb, *tb1) of b in it
+ * (an empty range for a side without the row).  Rows that map outside the
+ * result (not in an intersection) are passed over.  false at the end. */
+static inline __attribute__((always_inline)) bool
+next_row(const merge_ctx *m, const merge_part *p, uint64_t *ka,
+                            uint64_t *kb, uint64_t *i, uint64_t *ta, uint64_t *ta1,
+                            uint64_t *tb, uint64_t *tb1)
+{
+    const side *A = &m->a, *B = &m->b;
+    while (*ka < p->ka1 || *kb < p->kb1) {
+        uint64_t ia = *ka < p->ka1 ? side_row(A, *ka) : UINT64_MAX;
+        uint64_t ib = *kb < p->kb1 ? side_row(B, *kb) : UINT64_MAX;
+        if (ia >= m->nrows && *ka < p->ka1) {
+            (*ka)++;
+            continue;
+        }
+        if (ib >= m->nrows && *kb < p->kb1) {
+            (*kb)++;
+            continue;
+        }
+        *i = ia < ib ? ia : ib;
+        *ta = *ta1 = *tb = *tb1 = 0;
+        if (ia == *i) {
+            *ta = A->c->p[*ka];
+            *ta1 = A->c->p[*ka + 1];
+            (*ka)++;
+        }
+        if (ib == *i) {
+            *tb = B->c->p[*kb];
+            *tb1 = B->c->p[*kb + 1];
+            (*kb)++;
+        }
+        return true;
+    }
+    return false;
+}
+
 /* The value of an entry present in both (*keep = 0 to drop it). */
 static inline double both_val(ewise_op op, bool strings, double x, double y, int *keep)
 {
@@ -192,7 +230,6 @@ static inline double both_val(ewise_op op, bool strings, double x, double y, int
 static void merge_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
 {
     const side *A = &m->a, *B = &m->b;
-    const d4m_csr *ca = A->c, *cb = B->c;
     bool union_ = m->op == OP_PLUS || m->op == OP_MINUS || m->op == OP_OR;
     bool neg_b = m->op == OP_MINUS && !m->strings;
     uint64_t ka = p->ka0, kb = p->kb0;
@@ -202,29 +239,8 @@ static void merge_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
     uint64_t *oj = out ? out->j + p->nnz0 : NULL;
     double *ox = out ? out->x + p->nnz0 : NULL;
     bool both = false, dropped = false;
-    while (ka < p->ka1 || kb < p->kb1) {
-        uint64_t ia = ka < p->ka1 ? side_row(A, ka) : UINT64_MAX;
-        uint64_t ib = kb < p->kb1 ? side_row(B, kb) : UINT64_MAX;
-        if (ia >= m->nrows && ka < p->ka1) {   /* not in the result's rows */
-            ka++;
-            continue;
-        }
-        if (ib >= m->nrows && kb < p->kb1) {
-            kb++;
-            continue;
-        }
-        uint64_t i = ia < ib ? ia : ib;
-        uint64_t ta = 0, ta1 = 0, tb = 0, tb1 = 0;
-        if (ia == i) {
-            ta = ca->p[ka];
-            ta1 = ca->p[ka + 1];
-            ka++;
-        }
-        if (ib == i) {
-            tb = cb->p[kb];
-            tb1 = cb->p[kb + 1];
-            kb++;
-        }
+    uint64_t i, ta, ta1, tb, tb1;
+    while (next_row(m, p, &ka, &kb, &i, &ta, &ta1, &tb, &tb1)) {
         if (!union_ && (ta == ta1 || tb == tb1))
             continue;
         uint64_t start = nnz;
@@ -318,21 +334,8 @@ union_rows_(const merge_ctx *m, merge_part *p, d4m_csr *out)
         }                           \
         nnz++;                      \
     } while (0)
-    while (ka < p->ka1 || kb < p->kb1) {
-        uint64_t ia = ka < p->ka1 ? side_row(A, ka) : UINT64_MAX;
-        uint64_t ib = kb < p->kb1 ? side_row(B, kb) : UINT64_MAX;
-        uint64_t i = ia < ib ? ia : ib;
-        uint64_t ta = 0, ta1 = 0, tb = 0, tb1 = 0;
-        if (ia == i) {
-            ta = ca->p[ka];
-            ta1 = ca->p[ka + 1];
-            ka++;
-        }
-        if (ib == i) {
-            tb = cb->p[kb];
-            tb1 = cb->p[kb + 1];
-            kb++;
-        }
+    uint64_t i, ta, ta1, tb, tb1;
+    while (next_row(m, p, &ka, &kb, &i, &ta, &ta1, &tb, &tb1)) {
         uint64_t start = nnz;
         while (ta < ta1 && tb < tb1) {
             uint64_t ua = side_map(A, ja_[ta]), ub = side_map(B, jb_[tb]);
