@@ -66,33 +66,6 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The 1-minute load average: other work on the machine skews the times. */
-static double loadavg1(void)
-{
-    double x = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &x) != 1)
-            x = -1;
-        fclose(f);
-    }
-    return x;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* splitmix64 (Steele, Lea, Flood 2014). */
 static uint64_t splitmix64(uint64_t *s)
 {

@@ -1,6 +1,7 @@
 /*
- * bench/bench_util.h - what the benchmark programs share: the process's
- * memory figures (peak RSS, and resetting that mark between ops).
+ * bench/bench_util.h - what the benchmark programs share: clocks (wall,
+ * process CPU), the load average, and the process's memory figures (peak
+ * RSS, and resetting that mark between ops).
  */
 #ifndef D4M_BENCH_UTIL_H
 #define D4M_BENCH_UTIL_H
@@ -10,6 +11,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+
+/* Wall-clock seconds (monotonic). */
+static inline double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU seconds of this process, all its threads (RocksDB's and OpenMP's). */
+static inline double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The 1-minute load average (-1 if unknown): other work on the machine
+ * skews the times. */
+static inline double loadavg1(void)
+{
+    double x = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &x) != 1)
+            x = -1;
+        fclose(f);
+    }
+    return x;
+}
 
 /* Reset the kernel's peak-RSS mark (VmHWM) to the current RSS; Linux >= 4.0.
  * Returns false where that is not possible. */

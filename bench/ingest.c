@@ -33,6 +33,7 @@
 #include <rocksdb/c.h>
 #include <d4m.h>
 #include <d4m/mpi.h>
+#include "bench_util.h"
 
 static int rank, nranks;
 
@@ -40,34 +41,6 @@ static void die(const char *what)
 {
     fprintf(stderr, "d4m-bench-ingest: rank %d: %s: %s\n", rank, what, d4m_error_message());
     MPI_Abort(MPI_COMM_WORLD, 1);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-/* The 1-minute load average, or -1. */
-static double loadavg(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
-/* CPU time of this process, all its threads (RocksDB's included). */
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 /* CPU seconds of the last timed half, summed over the ranks (rank 0). */
@@ -78,13 +51,6 @@ static void cpu_done(double c0)
     double c = cpu_now() - c0, sum = 0;
     MPI_Reduce(&c, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
     g_cpu = sum;
-}
-
-static double peak_rss_mb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss / 1024.0;
 }
 
 static uint64_t rng_state;
@@ -419,7 +385,7 @@ static void report(FILE *json, const char *keys, const data *d, int pair, size_t
              "\"raw_cpu_seconds\":%.3f,\"cpu_ratio_to_raw\":%.3f,\"loadavg_1m\":%.2f}",
              keys, nranks, pair ? "true" : "false", total, (unsigned long long)stored, ours,
              total / ours, rssmax, budget / 1048576.0, bmax / 1048576.0, raw, total / raw,
-             raw / ours, cpu, raw_cpu, cpu > 0 ? raw_cpu / cpu : 0, loadavg());
+             raw / ours, cpu, raw_cpu, cpu > 0 ? raw_cpu / cpu : 0, loadavg1());
     puts(line);
     fflush(stdout);
     if (json) {
