@@ -114,33 +114,6 @@ static char *path_join(const char *dir, const char *name)
     return p;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The 1-minute load average: other work on the machine skews the times. */
-static double loadavg1(void)
-{
-    double x = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &x) != 1)
-            x = -1;
-        fclose(f);
-    }
-    return x;
-}
-
 /* Wait until the process's background threads (RocksDB flushes and
  * compactions, of either half) use less than 4% of a core over 250 ms, at
  * most 120 s.  Returns the seconds waited. */
