@@ -103,6 +103,18 @@ void d4m_kv__snap_free(d4m_kv *kv, d4m_kv_snap *s);
 /* Iterators over [lo, hi) (hi.len == 0: no upper bound), in key order. */
 int d4m_kv__iter_new(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
                      d4m_key lo, d4m_key hi);
+/* Tuning of one iterator, for reads that walk far more data than the block
+ * cache keeps and read it once (volume boxes): readahead > 0 reads that
+ * many bytes of a file at a time into the iterator's own buffer (RocksDB's
+ * ReadOptions::readahead_size) so that nearby blocks come from one read;
+ * no_fill_cache leaves the blocks read out of the block cache. */
+typedef struct d4m_kv_iter_opts {
+    size_t readahead;
+    bool no_fill_cache;
+} d4m_kv_iter_opts;
+/* d4m_kv__iter_new with options (o NULL: as d4m_kv__iter_new). */
+int d4m_kv__iter_new_opts(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
+                          d4m_key lo, d4m_key hi, const d4m_kv_iter_opts *o);
 /* Re-aim at [lo, hi) and seek to lo. */
 int d4m_kv__iter_seek(d4m_kv_iter *it, d4m_key lo, d4m_key hi);
 bool d4m_kv__iter_valid(const d4m_kv_iter *it);
@@ -116,6 +128,21 @@ void d4m_kv__iter_free(d4m_kv_iter *it);
 /* Sorted-file writing and atomic ingest.  kv may be NULL: a process that
  * does not open the database (a rank of a parallel load) writes files too. */
 int d4m_kv__sst_new(d4m_kv_sst **out, d4m_kv *kv, const char *path);
+/* A sorted file written with its own block settings (o NULL: as
+ * d4m_kv__sst_new, the database's): the codec of its data blocks and the
+ * bytes of a data block before compression (0: the database's).  The file
+ * reads like any other (each block records its codec); a compaction that
+ * rewrites it later uses the database's settings again. */
+typedef enum d4m_kv_compression {
+    D4M_KV_COMPRESS_DEFAULT = 0, D4M_KV_COMPRESS_NONE, D4M_KV_COMPRESS_SNAPPY,
+    D4M_KV_COMPRESS_LZ4, D4M_KV_COMPRESS_ZSTD
+} d4m_kv_compression;
+typedef struct d4m_kv_sst_opts {
+    d4m_kv_compression compression;
+    size_t block_size;
+} d4m_kv_sst_opts;
+int d4m_kv__sst_new_opts(d4m_kv_sst **out, d4m_kv *kv, const char *path,
+                         const d4m_kv_sst_opts *o);
 /* Keys strictly ascending.  merge: a merge operand rather than a value. */
 int d4m_kv__sst_add(d4m_kv_sst *s, d4m_key k, d4m_key v, bool merge);
 /* Finish the file; *empty set when nothing was added (no file is left). */

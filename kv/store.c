@@ -47,8 +47,10 @@ struct d4m_kv_sst {
     rocksdb_sstfilewriter_t *w;
     char *path;
     uint64_t count;
-    rocksdb_options_t *own_opts;        /* a writer without a database */
+    rocksdb_options_t *own_opts;        /* a writer without a database, or with
+                                           its own block settings */
     rocksdb_envoptions_t *own_env;
+    rocksdb_block_based_table_options_t *own_table;
 };
 
 /* ------------------------------------------------------------- errors */
@@ -521,6 +523,12 @@ static int iter_bounds(d4m_kv_iter *it, d4m_key lo, d4m_key hi)
 int d4m_kv__iter_new(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
                      d4m_key lo, d4m_key hi)
 {
+    return d4m_kv__iter_new_opts(out, kv, snap, lo, hi, NULL);
+}
+
+int d4m_kv__iter_new_opts(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
+                          d4m_key lo, d4m_key hi, const d4m_kv_iter_opts *o)
+{
     *out = NULL;
     d4m_kv_iter *it = d4m__calloc(1, sizeof *it);
     if (!it)
@@ -532,6 +540,10 @@ int d4m_kv__iter_new(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
     }
     if (snap)
         rocksdb_readoptions_set_snapshot(it->ro, snap->s);
+    if (o && o->readahead)
+        rocksdb_readoptions_set_readahead_size(it->ro, o->readahead);
+    if (o && o->no_fill_cache)
+        rocksdb_readoptions_set_fill_cache(it->ro, 0);
     /* The upper bound lets RocksDB stop early and skip tombstones past it;
      * the iterator keeps the address of the options' bound, so one is set
      * now and changed per seek (iter_seek); iter_valid checks it as well. */
@@ -618,20 +630,47 @@ void d4m_kv__iter_free(d4m_kv_iter *it)
 
 int d4m_kv__sst_new(d4m_kv_sst **out, d4m_kv *kv, const char *path)
 {
+    return d4m_kv__sst_new_opts(out, kv, path, NULL);
+}
+
+int d4m_kv__sst_new_opts(d4m_kv_sst **out, d4m_kv *kv, const char *path,
+                         const d4m_kv_sst_opts *o)
+{
     *out = NULL;
     d4m_kv_sst *s = d4m__calloc(1, sizeof *s);
     if (!s)
         return D4M_ENOMEM;
     s->path = strdup(path);
-    if (!kv) {
+    bool own = o && (o->compression != D4M_KV_COMPRESS_DEFAULT || o->block_size);
+    if (!kv || own) {
         /* Ranks of a parallel load write files without opening the
          * database: default options are what a sorted file needs. */
-        s->own_opts = rocksdb_options_create();
+        s->own_opts = kv ? rocksdb_options_create_copy(kv->opts) : rocksdb_options_create();
         s->own_env = rocksdb_envoptions_create();
     }
-    if (kv || (s->own_opts && s->own_env))
-        s->w = rocksdb_sstfilewriter_create(kv ? kv->envopts : s->own_env,
-                                            kv ? kv->opts : s->own_opts);
+    if (own && s->own_opts) {
+        static const int codec[] = { 0, rocksdb_no_compression, rocksdb_snappy_compression,
+                                     rocksdb_lz4_compression, rocksdb_zstd_compression };
+        if ((unsigned)o->compression > D4M_KV_COMPRESS_ZSTD) {
+            d4m_kv__sst_free(s);
+            return d4m__error(D4M_EINVAL, "unknown compression %d", (int)o->compression);
+        }
+        if (o->compression != D4M_KV_COMPRESS_DEFAULT)
+            rocksdb_options_set_compression(s->own_opts, codec[o->compression]);
+        if (o->block_size) {
+            /* a writer has no use for a block cache */
+            s->own_table = rocksdb_block_based_options_create();
+            if (s->own_table) {
+                rocksdb_block_based_options_set_no_block_cache(s->own_table, 1);
+                rocksdb_block_based_options_set_block_size(s->own_table, o->block_size);
+                rocksdb_options_set_block_based_table_factory(s->own_opts, s->own_table);
+            }
+        }
+    }
+    if (!s->own_opts && !s->own_env)
+        s->w = rocksdb_sstfilewriter_create(kv->envopts, kv->opts);
+    else if (s->own_opts && s->own_env && (!own || !o->block_size || s->own_table))
+        s->w = rocksdb_sstfilewriter_create(s->own_env, s->own_opts);
     if (!s->path || !s->w) {
         d4m_kv__sst_free(s);
         return d4m__error(D4M_ENOMEM, "out of memory for a sorted file");
@@ -682,6 +721,8 @@ void d4m_kv__sst_free(d4m_kv_sst *s)
         rocksdb_options_destroy(s->own_opts);
     if (s->own_env)
         rocksdb_envoptions_destroy(s->own_env);
+    if (s->own_table)
+        rocksdb_block_based_options_destroy(s->own_table);
     free(s->path);
     free(s);
 }
