@@ -17,11 +17,17 @@
  * RocksDB ingest.  Before the commit the table exists but is no volume (it
  * has no record), and a failed load drops it.
  *
- * Reading.  Boxes are read through one kv iterator: for triples one seek
- * per (z, y) line of the box, then x in key order; for bricks one seek per
- * (bz, by) row of bricks, then the bricks of that row in key order, copying
- * from the stored value in place (raw) or from the decompressed, still
- * byte-shuffled brick (compressed).
+ * Voxel triples are written to sorted files whose blocks are zstd-compressed
+ * (whatever the store's own setting); compressed bricks to files that are not
+ * compressed again.  Both are ordinary files of the store once ingested.
+ *
+ * Reading.  Boxes are read through one kv iterator per thread: for triples
+ * one seek per (z, y) line of the box, then x in key order (big boxes read
+ * ahead over the span of a slice's lines and leave the block cache alone);
+ * for bricks one seek per (bz, by) row of bricks, then the bricks of that
+ * row in key order, copying from the stored value in place (raw) or from
+ * the decompressed, still byte-shuffled sub-blocks the box overlaps
+ * (compressed; the brick formats are described at encode_brick).
  */
 #include <errno.h>
 #include <float.h>
@@ -531,7 +537,17 @@ static int ld_open_sst(d4m_volume_load *ld)
              ld->seq++);
     ld->ssts[ld->nssts] = path;
     ld->sst_bytes = 0;
-    return d4m_kv__sst_new(&ld->sst, ld->db->kv, path);
+    /* Voxel triples go into zstd-compressed blocks (4.6 bytes a voxel on
+     * the benchmark's volume against 10.3 with the store's Snappy): a box
+     * reads one block per line of voxels, and the smaller the triples the
+     * more of them the page cache keeps.  Compressed bricks are not
+     * compressed again; raw bricks keep the store's setting. */
+    d4m_kv_sst_opts so = { D4M_KV_COMPRESS_DEFAULT, 0 };
+    if (ld->rec.layout == D4M_VOLUME_TRIPLES)
+        so.compression = D4M_KV_COMPRESS_ZSTD;
+    else if (ld->rec.codec != D4M_CODEC_RAW)
+        so.compression = D4M_KV_COMPRESS_NONE;
+    return d4m_kv__sst_new_opts(&ld->sst, ld->db->kv, path, &so);
 }
 
 /* Add one entry to the current sorted file, starting a new one at a size. */
@@ -823,6 +839,33 @@ static int load_triples(d4m_volume_load *ld, int64_t z0, int64_t z1)
     return rc;
 }
 
+/* Brick values (the stored value of one brick; every form starts with 's',
+ * a string value of the store, then a tag):
+ *
+ *   format 1, whole bricks (written before sub-blocks; still read):
+ *     's' 'R' voxels                 raw, the stored brick x fastest
+ *     's' 'L' lz4(shuffle(voxels))   the whole brick byte-shuffled, LZ4
+ *     's' 'Z' zstd(shuffle(voxels))  the same with zstd (one frame)
+ *   format 2, sub-blocks (what LZ4 and zstd bricks are written as now):
+ *     's' 'l' | 'z'   LZ4 | zstd
+ *     sz sy sx        the sub-block edges, 2 bytes each, big-endian
+ *     end[n]          4 bytes each, big-endian: where sub-block i's
+ *                     compressed bytes end, counted from the first byte
+ *                     after this table (sub-block i starts at end[i - 1],
+ *                     sub-block 0 at 0; the last end is the rest's length)
+ *     data            the n compressed sub-blocks, back to back
+ *   The stored brick (its edges plus the overlap on both sides) is cut into
+ *   a grid of sz x sy x sx sub-blocks (the last along each axis clipped to
+ *   the brick), n = the product of the grid's three counts, numbered z, then
+ *   y, then x.  Sub-block i is its own voxels, x fastest, byte-shuffled
+ *   within the sub-block and compressed alone (zstd: one magicless frame
+ *   without a content size; LZ4: a raw block), so that a box reads only the
+ *   sub-blocks it overlaps. */
+#define SUB_EDGE 16u
+
+/* Sub-blocks along an axis of n voxels cut every e. */
+static size_t nsub(int64_t n, unsigned e) { return (size_t)((n + e - 1) / e); }
+
 /* Byte-shuffle n elements of es bytes: byte k of element i goes to
  * out[k*n + i]. */
 static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_t es)
@@ -839,51 +882,107 @@ static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_
             out[k * n + i] = in[i * es + k];
 }
 
-/* One brick's stored value: 's', the codec tag, the payload. */
-static int encode_brick(d4m_buf *v, d4m_buf *tmp, const unsigned char *brick, size_t n,
-                        size_t es, d4m_volume_codec codec)
+/* What encoding bricks keeps between them. */
+typedef struct brick_enc {
+    d4m_buf gather, shuf;        /* one sub-block, as is and shuffled */
+    ZSTD_CCtx *zc;
+} brick_enc;
+
+static void brick_enc_free(brick_enc *e)
 {
-    size_t raw = n * es;
+    d4m__buf_free(&e->gather);
+    d4m__buf_free(&e->shuf);
+    ZSTD_freeCCtx(e->zc);
+}
+
+static int buf_reserve(d4m_buf *b, size_t n)
+{
+    if (b->cap >= n)
+        return 0;
+    char *p = d4m__realloc(b->p, n);
+    if (!p)
+        return D4M_ENOMEM;
+    b->p = p;
+    b->cap = n;
+    return 0;
+}
+
+/* One brick's stored value (format 2 for LZ4 and zstd); the brick is
+ * ez x ey x ex voxels of es bytes, x fastest. */
+static int encode_brick(d4m_buf *v, brick_enc *e, const unsigned char *brick, int64_t ez,
+                        int64_t ey, int64_t ex, size_t es, d4m_volume_codec codec)
+{
+    size_t n = (size_t)(ez * ey * ex);
     v->len = 0;
     if (codec == D4M_CODEC_RAW) {
         D4M_TRY(d4m__buf_put(v, "sR", 2));
-        return d4m__buf_put(v, brick, raw);
+        return d4m__buf_put(v, brick, n * es);
     }
-    tmp->len = 0;
-    D4M_TRY(d4m__buf_put(tmp, NULL, 0));
-    if (tmp->cap < raw) {
-        char *p = d4m__realloc(tmp->p, raw);
-        if (!p)
-            return D4M_ENOMEM;
-        tmp->p = p;
-        tmp->cap = raw;
+    unsigned se[3] = { SUB_EDGE, SUB_EDGE, SUB_EDGE };
+    int64_t ed[3] = { ez, ey, ex };
+    for (int a = 0; a < 3; a++)
+        if ((int64_t)se[a] > ed[a])
+            se[a] = (unsigned)ed[a];
+    size_t gz = nsub(ez, se[0]), gy = nsub(ey, se[1]), gx = nsub(ex, se[2]);
+    size_t ns = gz * gy * gx, sub_raw = (size_t)se[0] * se[1] * se[2] * es;
+    size_t bound = codec == D4M_CODEC_LZ4 ? (size_t)LZ4_compressBound((int)sub_raw)
+                                          : ZSTD_compressBound(sub_raw);
+    size_t head = 2 + 6 + 4 * ns;
+    D4M_TRY(buf_reserve(&e->gather, sub_raw));
+    D4M_TRY(buf_reserve(&e->shuf, sub_raw));
+    D4M_TRY(buf_reserve(v, head + d4m__mul(ns, bound)));
+    if (codec == D4M_CODEC_ZSTD && !e->zc) {
+        e->zc = ZSTD_createCCtx();
+        if (!e->zc || ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_compressionLevel,
+                                                          ZSTD_LEVEL)))
+            return d4m__error(D4M_ENOMEM, "out of memory for a zstd context");
     }
-    shuffle((unsigned char *)tmp->p, brick, n, es);
-    size_t bound = codec == D4M_CODEC_LZ4 ? (size_t)LZ4_compressBound((int)raw)
-                                          : ZSTD_compressBound(raw);
-    if (v->cap < bound + 2) {
-        char *p = d4m__realloc(v->p, bound + 2);
-        if (!p)
-            return D4M_ENOMEM;
-        v->p = p;
-        v->cap = bound + 2;
+    unsigned char *out = (unsigned char *)v->p;
+    out[0] = 's';
+    out[1] = codec == D4M_CODEC_LZ4 ? 'l' : 'z';
+    for (int a = 0; a < 3; a++) {
+        out[2 + 2 * a] = (unsigned char)(se[a] >> 8);
+        out[3 + 2 * a] = (unsigned char)se[a];
     }
-    v->p[0] = 's';
-    size_t clen;
-    if (codec == D4M_CODEC_LZ4) {
-        v->p[1] = 'L';
-        int c = LZ4_compress_default(tmp->p, v->p + 2, (int)raw, (int)bound);
-        if (c <= 0)
-            return d4m__error(D4M_EINVAL, "LZ4 could not compress a brick");
-        clen = (size_t)c;
-    } else {
-        v->p[1] = 'Z';
-        clen = ZSTD_compress(v->p + 2, bound, tmp->p, raw, ZSTD_LEVEL);
-        if (ZSTD_isError(clen))
-            return d4m__error(D4M_EINVAL, "zstd could not compress a brick: %s",
-                              ZSTD_getErrorName(clen));
-    }
-    v->len = clen + 2;
+    size_t used = 0, i = 0;
+    for (size_t sz = 0; sz < gz; sz++)
+        for (size_t sy = 0; sy < gy; sy++)
+            for (size_t sx = 0; sx < gx; sx++, i++) {
+                int64_t z0 = (int64_t)(sz * se[0]), y0 = (int64_t)(sy * se[1]),
+                        x0 = (int64_t)(sx * se[2]);
+                int64_t nz = ez - z0 < se[0] ? ez - z0 : se[0],
+                        ny = ey - y0 < se[1] ? ey - y0 : se[1],
+                        nx = ex - x0 < se[2] ? ex - x0 : se[2];
+                unsigned char *g = (unsigned char *)e->gather.p;
+                for (int64_t z = 0; z < nz; z++)
+                    for (int64_t y = 0; y < ny; y++, g += (size_t)nx * es)
+                        memcpy(g, brick + (size_t)(((z0 + z) * ey + y0 + y) * ex + x0) * es,
+                               (size_t)nx * es);
+                size_t cnt = (size_t)(nz * ny * nx), raw = cnt * es;
+                shuffle((unsigned char *)e->shuf.p, (const unsigned char *)e->gather.p, cnt, es);
+                unsigned char *dst = out + head + used;
+                size_t clen;
+                if (codec == D4M_CODEC_LZ4) {
+                    int c = LZ4_compress_default(e->shuf.p, (char *)dst, (int)raw, (int)bound);
+                    if (c <= 0)
+                        return d4m__error(D4M_EINVAL, "LZ4 could not compress a brick");
+                    clen = (size_t)c;
+                } else {
+                    clen = ZSTD_compress2(e->zc, dst, bound, e->shuf.p, raw);
+                    if (ZSTD_isError(clen))
+                        return d4m__error(D4M_EINVAL, "zstd could not compress a brick: %s",
+                                          ZSTD_getErrorName(clen));
+                }
+                used += clen;
+                if (used > UINT32_MAX)
+                    return d4m__error(D4M_ETOOBIG, "a compressed brick is over 4 GiB");
+                unsigned char *end = out + 8 + 4 * i;
+                end[0] = (unsigned char)(used >> 24);
+                end[1] = (unsigned char)(used >> 16);
+                end[2] = (unsigned char)(used >> 8);
+                end[3] = (unsigned char)used;
+            }
+    v->len = head + used;
     return 0;
 }
 
@@ -899,9 +998,10 @@ static int load_bricks(d4m_volume_load *ld, int64_t z0, int64_t z1)
         maxplanes = (size_t)r->nz;
     unsigned char *slab = d4m__malloc(d4m__mul(plane * maxplanes, es));
     char *nulls = d4m__malloc(d4m__mul(plane, maxplanes));
-    size_t bn = (size_t)(ez * ey * ex);
-    unsigned char *brick = d4m__malloc(d4m__mul(bn, es));
-    d4m_buf v = { NULL, 0, 0 }, tmp = { NULL, 0, 0 };
+    unsigned char *brick = d4m__malloc(d4m__mul((size_t)(ez * ey * ex), es));
+    d4m_buf v = { NULL, 0, 0 };
+    brick_enc enc;
+    memset(&enc, 0, sizeof enc);
     int rc = (slab && nulls && brick) ? 0 : D4M_ENOMEM;
     int64_t nby = nbricks(r->ny, r->brick[1]), nbx = nbricks(r->nx, r->brick[2]);
     unsigned char key[20];
@@ -936,7 +1036,7 @@ static int load_bricks(d4m_volume_load *ld, int64_t z0, int64_t z1)
                                        (size_t)r->nx + (size_t)xa) * es,
                                (size_t)(xb - xa) * es);
                     }
-                rc = encode_brick(&v, &tmp, brick, bn, es, r->codec);
+                rc = encode_brick(&v, &enc, brick, ez, ey, ex, es, r->codec);
                 if (rc)
                     break;
                 triple_key(key, r->id, bz * nby + by + 1, bx + 1);
@@ -947,7 +1047,7 @@ static int load_bricks(d4m_volume_load *ld, int64_t z0, int64_t z1)
     free(nulls);
     free(brick);
     d4m__buf_free(&v);
-    d4m__buf_free(&tmp);
+    brick_enc_free(&enc);
     return rc;
 }
 
@@ -1158,7 +1258,23 @@ static int triples_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_it
         triple_key(lo, r->id, row, b->x0 + 1);
         triple_key(hi, r->id, row, b->x1 + 2);
         d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
-        rc = it ? d4m_kv__iter_seek(it, l, h) : d4m_kv__iter_new(&it, v->db->kv, NULL, l, h);
+        if (!it) {
+            /* The lines of one slice of the box lie within wy lines of the
+             * volume, nx voxels each (about 5 bytes a voxel, zstd): one
+             * read of that span serves them all.  A big box reads far more
+             * blocks than the block cache keeps, once: it leaves the cache
+             * alone. */
+            d4m_kv_iter_opts io = { 0, false };
+            if (wy >= 8) {
+                size_t span = (size_t)wy * (size_t)r->nx * 6;
+                io.readahead = span < (64u << 10) ? (64u << 10)
+                             : span > (1u << 20) ? (1u << 20) : span;
+            }
+            io.no_fill_cache = d4m_box_voxels(b) >= (1u << 15);
+            rc = d4m_kv__iter_new_opts(&it, v->db->kv, NULL, l, h, &io);
+        } else {
+            rc = d4m_kv__iter_seek(it, l, h);
+        }
         if (rc)
             break;
         unsigned char *line = (unsigned char *)j->buf + (size_t)item * (size_t)wx * es;
@@ -1246,16 +1362,105 @@ static void unshuffle_run(unsigned char *dst, const unsigned char *src, size_t i
     }
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Where a box's voxels go: voxel (z, y, x) of the stored brick (overlap
+ * included) is at out + (((z - oz) * wy + (y - oy)) * wx + (x - ox)) * es. */
+typedef struct brick_dst {
+    unsigned char *out;
+    int64_t oz, oy, ox, wy, wx;
+    size_t es;
+} brick_dst;
+
+static unsigned char *dst_at(const brick_dst *d, int64_t z, int64_t y, int64_t x)
+{
+    return d->out + (size_t)(((z - d->oz) * d->wy + (y - d->oy)) * d->wx + (x - d->ox)) * d->es;
+}
+
+/* Copy voxels lo..hi (inclusive, stored-brick coordinates) of a format-2
+ * brick (ed: the stored brick's edges) to d, decompressing only the
+ * sub-blocks they overlap. */
+static int copy_subblocks(worker *w, d4m_key val, const int64_t ed[3], const int64_t lo[3],
+                          const int64_t hi[3], const brick_dst *d)
+{
+    const unsigned char *p = (const unsigned char *)val.ptr;
+    size_t es = d->es;
+    if (val.len < 8)
+        goto bad;
+    int64_t se[3];
+    size_t g[3];
+    for (int a = 0; a < 3; a++) {
+        se[a] = (int64_t)p[2 + 2 * a] << 8 | p[3 + 2 * a];
+        if (se[a] < 1 || se[a] > ed[a])
+            goto bad;
+        g[a] = nsub(ed[a], (unsigned)se[a]);
+    }
+    size_t ns = g[0] * g[1] * g[2];
+    if ((val.len - 8) / 4 < ns)
+        goto bad;
+    const unsigned char *ends = p + 8, *data = ends + 4 * ns;
+    size_t dlen = val.len - 8 - 4 * ns;
+    /* every end in order and inside the data, checked once per brick */
+    for (size_t i = 0, prev = 0; i < ns; i++) {
+        size_t e = be32(ends + 4 * i);
+        if (e < prev || e > dlen)
+            goto bad;
+        prev = e;
+    }
+    if (be32(ends + 4 * (ns - 1)) != dlen)
+        goto bad;
+    D4M_TRY(buf_reserve(&w->scratch, (size_t)(se[0] * se[1] * se[2]) * es));
+    unsigned char *sb = (unsigned char *)w->scratch.p;
+    for (int64_t sz = lo[0] / se[0]; sz <= hi[0] / se[0]; sz++)
+        for (int64_t sy = lo[1] / se[1]; sy <= hi[1] / se[1]; sy++)
+            for (int64_t sx = lo[2] / se[2]; sx <= hi[2] / se[2]; sx++) {
+                size_t i = ((size_t)sz * g[1] + (size_t)sy) * g[2] + (size_t)sx;
+                size_t from = i ? be32(ends + 4 * (i - 1)) : 0, to = be32(ends + 4 * i);
+                int64_t z0 = sz * se[0], y0 = sy * se[1], x0 = sx * se[2];
+                int64_t nz = ed[0] - z0 < se[0] ? ed[0] - z0 : se[0],
+                        ny = ed[1] - y0 < se[1] ? ed[1] - y0 : se[1],
+                        nx = ed[2] - x0 < se[2] ? ed[2] - x0 : se[2];
+                size_t cnt = (size_t)(nz * ny * nx), raw = cnt * es;
+                if (p[1] == 'l') {
+                    int got = LZ4_decompress_safe((const char *)data + from, (char *)sb,
+                                                  (int)(to - from), (int)raw);
+                    if (got < 0 || (size_t)got != raw)
+                        return d4m__error(D4M_ECORRUPT, "an LZ4 brick does not decompress");
+                } else {
+                    if (!w->zd && !(w->zd = ZSTD_createDCtx()))
+                        return d4m__error(D4M_ENOMEM, "out of memory for a zstd context");
+                    size_t got = ZSTD_decompressDCtx(w->zd, sb, raw, data + from, to - from);
+                    if (ZSTD_isError(got) || got != raw)
+                        return d4m__error(D4M_ECORRUPT, "a zstd brick does not decompress");
+                }
+                /* the part of lo..hi in this sub-block */
+                int64_t za = lo[0] > z0 ? lo[0] : z0, zb = hi[0] < z0 + nz - 1 ? hi[0] : z0 + nz - 1;
+                int64_t ya = lo[1] > y0 ? lo[1] : y0, yb = hi[1] < y0 + ny - 1 ? hi[1] : y0 + ny - 1;
+                int64_t xa = lo[2] > x0 ? lo[2] : x0, xb = hi[2] < x0 + nx - 1 ? hi[2] : x0 + nx - 1;
+                size_t run = (size_t)(xb - xa + 1);
+                for (int64_t z = za; z <= zb; z++)
+                    for (int64_t y = ya; y <= yb; y++)
+                        unshuffle_run(dst_at(d, z, y, xa), sb,
+                                      (size_t)(((z - z0) * ny + (y - y0)) * nx + (xa - x0)), run,
+                                      cnt, es);
+            }
+    return 0;
+bad:
+    return d4m__error(D4M_ECORRUPT, "a brick of the volume is damaged (sub-block table)");
+}
+
 static int bricks_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_item,
                        size_t hi_item)
 {
     const vol_record *r = &v->rec;
     const d4m_box *b = j->b;
-    void *buf = j->buf;
     size_t es = d4m_dtype_size(r->dtype);
     int64_t o = r->overlap, B[3] = { r->brick[0], r->brick[1], r->brick[2] };
-    int64_t ey = B[1] + 2 * o, ex = B[2] + 2 * o;
-    size_t bn = (size_t)((B[0] + 2 * o) * ey * ex), raw = bn * es;
+    int64_t ed[3] = { B[0] + 2 * o, B[1] + 2 * o, B[2] + 2 * o };
+    size_t bn = (size_t)(ed[0] * ed[1] * ed[2]), raw = bn * es;
     int64_t wx = b->x1 - b->x0 + 1, wy = b->y1 - b->y0 + 1;
     int64_t nby = nbricks(r->ny, r->brick[1]);
     int64_t by0 = b->y0 / B[1], nrow_y = b->y1 / B[1] - by0 + 1;
@@ -1275,31 +1480,36 @@ static int bricks_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_ite
             int64_t bx = k.len == 20 ? key_int(k.ptr + 12) - 1 : -1;
             if (bx != expect)
                 break;
-            const unsigned char *src = NULL;
-            rc = brick_payload(&src, w, d4m_kv__iter_value(it), raw);
+            d4m_key val = d4m_kv__iter_value(it);
+            /* the part of the box in this brick's core, in the stored
+             * brick's coordinates (overlap included) */
+            int64_t g0[3] = { bz * B[0] - o, by * B[1] - o, bx * B[2] - o };
+            int64_t blo[3] = { b->z0, b->y0, b->x0 }, bhi[3] = { b->z1, b->y1, b->x1 };
+            int64_t pl[3], ph[3];
+            for (int a = 0; a < 3; a++) {
+                int64_t ca = g0[a] + o, cb = ca + B[a] - 1;
+                pl[a] = (ca > blo[a] ? ca : blo[a]) - g0[a];
+                ph[a] = (cb < bhi[a] ? cb : bhi[a]) - g0[a];
+            }
+            brick_dst d = { (unsigned char *)j->buf, b->z0 - g0[0], b->y0 - g0[1],
+                            b->x0 - g0[2], wy, wx, es };
+            if (val.len >= 2 && val.ptr[0] == 's' && (val.ptr[1] == 'z' || val.ptr[1] == 'l')) {
+                rc = copy_subblocks(w, val, ed, pl, ph, &d);
+            } else {
+                const unsigned char *src = NULL;
+                rc = brick_payload(&src, w, val, raw);
+                size_t run = (size_t)(ph[2] - pl[2] + 1);
+                for (int64_t z = pl[0]; z <= ph[0] && !rc; z++)
+                    for (int64_t y = pl[1]; y <= ph[1]; y++) {
+                        size_t i = (size_t)((z * ed[1] + y) * ed[2] + pl[2]);
+                        if (val.ptr[1] == 'R')
+                            memcpy(dst_at(&d, z, y, pl[2]), src + i * es, run * es);
+                        else
+                            unshuffle_run(dst_at(&d, z, y, pl[2]), src, i, run, bn, es);
+                    }
+            }
             if (rc)
                 break;
-            /* the part of the box in this brick's core */
-            int64_t za = bz * B[0], zb = za + B[0] - 1, ya = by * B[1], yb = ya + B[1] - 1,
-                    xa = bx * B[2], xb = xa + B[2] - 1;
-            if (za < b->z0) za = b->z0;
-            if (zb > b->z1) zb = b->z1;
-            if (ya < b->y0) ya = b->y0;
-            if (yb > b->y1) yb = b->y1;
-            if (xa < b->x0) xa = b->x0;
-            if (xb > b->x1) xb = b->x1;
-            size_t run = (size_t)(xb - xa + 1);
-            for (int64_t z = za; z <= zb; z++)
-                for (int64_t y = ya; y <= yb; y++) {
-                    size_t i = (size_t)(((z - bz * B[0] + o) * ey + (y - by * B[1] + o)) * ex +
-                                        (xa - bx * B[2] + o));
-                    unsigned char *dst = (unsigned char *)buf +
-                        ((size_t)(((z - b->z0) * wy + (y - b->y0)) * wx + (xa - b->x0))) * es;
-                    if (r->codec == D4M_CODEC_RAW)
-                        memcpy(dst, src + i * es, run * es);
-                    else
-                        unshuffle_run(dst, src, i, run, bn, es);
-                }
             /* The last brick of the row: no step to the next (the store's
              * iterator has no upper bound; the step would read a brick). */
             if (bx == bx1) {
@@ -1350,6 +1560,7 @@ static int run_parts(d4m_volume *v, part_fn fn, const box_job *j, size_t n, size
     size_t nt = ncpu > 1 ? (size_t)ncpu : 1;
     if (nt > 4)
         nt = 4;
+
     if (nt > n / (min_items ? min_items : 1))
         nt = n / (min_items ? min_items : 1);
     if (nt <= 1)

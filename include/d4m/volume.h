@@ -24,7 +24,10 @@
  *    z, then y, then x).  A brick holds its voxels in the volume's type, x
  *    fastest, plus `overlap` voxels of its neighbours on every side (SciDB's
  *    chunk overlap; voxels outside the volume are the fill value), raw or
- *    byte-shuffled and compressed with LZ4 or zstd.
+ *    byte-shuffled and compressed with LZ4 or zstd.  A compressed brick is
+ *    cut into sub-blocks of 16^3 voxels, each shuffled and compressed on its
+ *    own, so that a box decompresses only the sub-blocks it overlaps (bricks
+ *    written before sub-blocks, compressed whole, still read).
  *
  * The volume's description (dims, type, layout, brick, codec, FITS BITPIX,
  * BSCALE, BZERO, BLANK and the other header cards) is a record kept next to

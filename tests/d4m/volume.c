@@ -10,8 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <lz4.h>
+#include <zstd.h>
 #include <d4m/volume.h>
 #include "d4m/db_util.h"
+#include "store.h"
 
 #define FITS_OK(st) cr_assert_eq((st), 0, "cfitsio status %d", (st))
 
@@ -550,6 +553,291 @@ Test(volume_box, assoc_triples_exact)
     d4m_query_free(rq);
     d4m_query_free(cq);
     d4m_table_close(tt);
+    fx_free(&f);
+}
+
+/* ------------------------------------------------- compressed sub-blocks */
+
+/* Bricks of bz x by x bx voxels. */
+static void ingest3(fixture *f, const char *table, const char *path, unsigned bz,
+                    unsigned by, unsigned bx, unsigned overlap, d4m_volume_codec codec)
+{
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    o.layout = D4M_VOLUME_BRICKS;
+    o.brick[0] = bz;
+    o.brick[1] = by;
+    o.brick[2] = bx;
+    o.overlap = overlap;
+    o.codec = codec;
+    one[0] = path;
+    CHECK_OK(d4m_volume_ingest_fits(f->t.db, table, one, 1, &o));
+}
+
+static uint32_t table_id(fixture *f, const char *table)
+{
+    d4m_meta m;
+    CHECK_OK(d4m__meta_load(&m, f->t.db, table));
+    uint32_t id = m.id;
+    d4m__meta_free(&m);
+    return id;
+}
+
+/* The stored key of brick (row, col) of table id. */
+static void brick_key(d4m_buf *k, uint32_t id, int64_t row, int64_t col)
+{
+    k->len = 0;
+    d4m_kv__put_table_id(k, id);
+    CHECK_OK(d4m_kv__encode_int(k, row));
+    CHECK_OK(d4m_kv__encode_int(k, col));
+}
+
+static void get_brick(fixture *f, d4m_buf *v, uint32_t id, int64_t row, int64_t col)
+{
+    d4m_buf k = { NULL, 0, 0 };
+    bool found = false;
+    brick_key(&k, id, row, col);
+    v->len = 0;
+    CHECK_OK(d4m_kv__get(f->t.db->kv, NULL, (d4m_key){ k.p, k.len }, v, &found));
+    cr_assert(found, "brick (%lld, %lld) missing", (long long)row, (long long)col);
+    d4m__buf_free(&k);
+}
+
+static void put_brick(fixture *f, uint32_t id, int64_t row, int64_t col, const void *p,
+                      size_t n)
+{
+    d4m_buf k = { NULL, 0, 0 };
+    brick_key(&k, id, row, col);
+    d4m_kv_batch *b;
+    CHECK_OK(d4m_kv__batch_new(&b));
+    d4m_kv__batch_put(b, (d4m_key){ k.p, k.len }, (d4m_key){ p, n });
+    CHECK_OK(d4m_kv__batch_write(f->t.db->kv, b, false));
+    d4m_kv__batch_free(b);
+    d4m__buf_free(&k);
+}
+
+static uint32_t be32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Boxes that start and end on both sides of sub-block (16) and brick edges. */
+static void check_edges(d4m_volume *v, const img_spec *s, unsigned seed, int nrand)
+{
+    int64_t d[3] = { s->nz, s->ny, s->nx };
+    check_box(v, s, whole(s));
+    int64_t cut[] = { 0, 14, 15, 16, 17, 19, 20, 31, 32, 33, 39, 40, 47, 48 };
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
+        for (size_t j = i; j < sizeof cut / sizeof cut[0]; j += 3) {
+            int64_t lo[3], hi[3];
+            for (int a = 0; a < 3; a++) {
+                lo[a] = cut[i] < d[a] ? cut[i] : d[a] - 1;
+                hi[a] = cut[j] < d[a] ? cut[j] : d[a] - 1;
+            }
+            check_box(v, s, (d4m_box){ lo[0], hi[0], lo[1], hi[1], lo[2], hi[2] });
+        }
+    check_box(v, s, (d4m_box){ d[0] - 1, d[0] - 1, d[1] - 1, d[1] - 1, d[2] - 1, d[2] - 1 });
+    check_box(v, s, (d4m_box){ 0, d[0] - 1, d[1] - 1, d[1] - 1, 0, d[2] - 1 });
+    for (int i = 0; i < nrand; i++) {
+        int64_t lo[3], hi[3];
+        for (int a = 0; a < 3; a++) {
+            seed = seed * 1103515245u + 12345u;
+            lo[a] = (int64_t)((seed >> 8) % (unsigned)d[a]);
+            seed = seed * 1103515245u + 12345u;
+            hi[a] = lo[a] + (int64_t)((seed >> 8) % (unsigned)(d[a] - lo[a]));
+        }
+        check_box(v, s, (d4m_box){ lo[0], hi[0], lo[1], hi[1], lo[2], hi[2] });
+    }
+}
+
+/* Compressed bricks are stored as independently compressed sub-blocks of
+ * 16^3 (format 2, d4m/volume.c), clipped at the stored brick's edge. */
+Test(volume_subblock, boxes_across_subblocks_and_bricks)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 70, 45, 37, 1, 32768, 0, 0, 1, 0 };
+    const char *path = fx_path(&f, "v.fits");
+    write_image(path, &s);
+    ingest3(&f, "Z", path, 20, 33, 40, 0, D4M_CODEC_ZSTD);
+    ingest3(&f, "L", path, 32, 32, 32, 3, D4M_CODEC_LZ4);
+    ingest3(&f, "W", path, 64, 64, 64, 0, D4M_CODEC_ZSTD);   /* one brick, mostly fill */
+    const char *names[3] = { "Z", "L", "W" };
+    for (int n = 0; n < 3; n++) {
+        d4m_volume *v = vopen(&f, names[n]);
+        check_edges(v, &s, 777u + (unsigned)n, 30);
+        d4m_volume_close(v);
+    }
+    /* the stored form: 's', the tag, the sub-block edges, the table of ends */
+    d4m_buf val = { NULL, 0, 0 };
+    struct { const char *t; char tag; unsigned se[3]; size_t ns; } want[3] = {
+        { "Z", 'z', { 16, 16, 16 }, 2 * 3 * 3 },    /* 20 x 33 x 40: 16+4, 16+16+1, 16+16+8 */
+        { "L", 'l', { 16, 16, 16 }, 3 * 3 * 3 },    /* 38^3: 16+16+6 */
+        { "W", 'z', { 16, 16, 16 }, 4 * 4 * 4 } };
+    for (int n = 0; n < 3; n++) {
+        get_brick(&f, &val, table_id(&f, want[n].t), 1, 1);
+        const unsigned char *p = (const unsigned char *)val.p;
+        cr_assert_geq(val.len, 8 + 4 * want[n].ns);
+        cr_assert_eq(p[0], 's');
+        cr_assert_eq(p[1], want[n].tag);
+        for (int a = 0; a < 3; a++)
+            cr_assert_eq(p[2 + 2 * a] << 8 | p[3 + 2 * a], want[n].se[a]);
+        uint32_t prev = 0;
+        for (size_t i = 0; i < want[n].ns; i++) {
+            uint32_t e = be32_at(p + 8 + 4 * i);
+            cr_assert_gt(e, prev, "%s: sub-block %zu is empty", want[n].t, i);
+            prev = e;
+        }
+        cr_assert_eq(prev, val.len - 8 - 4 * want[n].ns, "%s: the last end", want[n].t);
+    }
+    d4m__buf_free(&val);
+    fx_free(&f);
+}
+
+/* Every element size through the sub-blocks' shuffle, with absent voxels. */
+Test(volume_subblock, element_sizes_and_blanks)
+{
+    fixture f = fx_new();
+    int bp[4] = { 8, 32, -32, -64 };
+    for (int i = 0; i < 4; i++) {
+        img_spec s = { bp[i], 35, 18, 21, 1, 0, 1, bp[i] == 8 ? 255 : -7, 1, 0 };
+        char name[32], tz[8], tl[8];
+        snprintf(name, sizeof name, "v%d.fits", i);
+        snprintf(tz, sizeof tz, "Z%d", i);
+        snprintf(tl, sizeof tl, "L%d", i);
+        write_image(fx_path(&f, name), &s);
+        ingest3(&f, tz, fx_path(&f, name), 17, 17, 17, 1, D4M_CODEC_ZSTD);
+        ingest3(&f, tl, fx_path(&f, name), 20, 18, 33, 0, D4M_CODEC_LZ4);
+        d4m_volume *v = vopen(&f, tz);
+        check_edges(v, &s, 99u + (unsigned)i, 10);
+        d4m_volume_close(v);
+        v = vopen(&f, tl);
+        check_edges(v, &s, 199u + (unsigned)i, 10);
+        d4m_volume_close(v);
+    }
+    fx_free(&f);
+}
+
+/* Shuffle a whole brick (format 1). */
+static void shuffle_all(unsigned char *out, const unsigned char *in, size_t n, size_t es)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < es; k++)
+            out[k * n + i] = in[i * es + k];
+}
+
+/* Bricks written before sub-blocks ('s' 'Z' / 's' 'L': the whole brick
+ * shuffled and compressed in one piece) still read, also mixed with
+ * format-2 bricks in one volume. */
+Test(volume_subblock, format1_bricks_still_read)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 45, 30, 25, 1, 32768, 0, 0, 1, 0 };
+    const char *path = fx_path(&f, "v.fits");
+    write_image(path, &s);
+    ingest3(&f, "R", path, 20, 20, 20, 1, D4M_CODEC_RAW);
+    ingest3(&f, "Z", path, 20, 20, 20, 1, D4M_CODEC_ZSTD);
+    ingest3(&f, "L", path, 20, 20, 20, 1, D4M_CODEC_LZ4);
+    uint32_t rid = table_id(&f, "R"), zid = table_id(&f, "Z"), lid = table_id(&f, "L");
+    size_t n = 22 * 22 * 22, raw = n * 2;
+    unsigned char *sh = malloc(raw);
+    size_t cap = ZSTD_compressBound(raw) + 2;
+    unsigned char *out = malloc(cap);
+    d4m_buf val = { NULL, 0, 0 };
+    int replaced = 0;
+    /* 2 x 2 x 3 bricks: rows bz*2 + by + 1, cols bx + 1 */
+    for (int64_t row = 1; row <= 4; row++)
+        for (int64_t col = 1; col <= 3; col++) {
+            get_brick(&f, &val, rid, row, col);
+            cr_assert_eq(val.len, 2 + raw);
+            cr_assert_eq(val.p[1], 'R');
+            shuffle_all(sh, (const unsigned char *)val.p + 2, n, 2);
+            out[0] = 's';
+            out[1] = 'L';
+            int c = LZ4_compress_default((const char *)sh, (char *)out + 2, (int)raw,
+                                         (int)cap - 2);
+            cr_assert_gt(c, 0);
+            put_brick(&f, lid, row, col, out, (size_t)c + 2);
+            if ((row + col) % 2) {
+                out[1] = 'Z';
+                size_t z = ZSTD_compress(out + 2, cap - 2, sh, raw, 3);
+                cr_assert(!ZSTD_isError(z));
+                put_brick(&f, zid, row, col, out, z + 2);
+                replaced++;
+            }
+        }
+    cr_assert_eq(replaced, 6);
+    get_brick(&f, &val, zid, 1, 1);
+    cr_assert_eq(val.p[1], 'z');    /* this one kept format 2 */
+    get_brick(&f, &val, zid, 1, 2);
+    cr_assert_eq(val.p[1], 'Z');
+    const char *names[2] = { "Z", "L" };
+    for (int i = 0; i < 2; i++) {
+        d4m_volume *v = vopen(&f, names[i]);
+        check_edges(v, &s, 4242u + (unsigned)i, 20);
+        d4m_volume_close(v);
+    }
+    d4m__buf_free(&val);
+    free(sh);
+    free(out);
+    fx_free(&f);
+}
+
+/* A damaged brick is D4M_ECORRUPT for a box that needs the damage, and
+ * never a crash; a box that needs only intact sub-blocks still reads. */
+Test(volume_subblock, damaged_bricks_fail_cleanly)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 40, 40, 40, 1, 32768, 0, 0, 1, 0 };
+    const char *path = fx_path(&f, "v.fits");
+    write_image(path, &s);
+    ingest3(&f, "Z", path, 20, 20, 20, 0, D4M_CODEC_ZSTD);   /* sub-blocks 16 + 4 */
+    ingest3(&f, "L", path, 20, 20, 20, 0, D4M_CODEC_LZ4);
+    d4m_box first = { 0, 3, 0, 3, 0, 3 };        /* sub-block 0 of brick (0, 0, 0) */
+    d4m_box last = { 16, 19, 16, 19, 16, 19 };   /* sub-block 7 of the same brick */
+    const char *names[2] = { "Z", "L" };
+    d4m_buf good = { NULL, 0, 0 };
+    for (int t = 0; t < 2; t++) {
+        uint32_t id = table_id(&f, names[t]);
+        get_brick(&f, &good, id, 1, 1);
+        size_t len = good.len, ns = 8;
+        cr_assert_eq(be32_at((unsigned char *)good.p + 8 + 4 * 7), len - 8 - 4 * ns);
+        unsigned char *bad = malloc(len + 1);
+        for (int c = 0; c < 8; c++) {
+            size_t blen = len;
+            memcpy(bad, good.p, len);
+            int sub0_only = 0;
+            switch (c) {
+            case 0: blen = 7; break;                               /* no header */
+            case 1: bad[2] = 0; bad[3] = 0; break;                 /* edge 0 */
+            case 2: bad[7] = 21; break;                            /* edge past the brick */
+            case 3: bad[len] = 0; blen = len + 1; break;           /* last end != length */
+            case 4: blen = 8 + 4 * 7; break;                       /* table cut short */
+            case 5: memcpy(bad + 8, bad + 8 + 4 * 6, 4); break;    /* ends go backwards */
+            case 6: bad[1] = 'q'; break;                           /* unknown codec */
+            case 7:                                                /* sub-block 0's bytes */
+                memset(bad + 8 + 4 * ns, 0xEE, be32_at(bad + 8));
+                sub0_only = 1;
+                break;
+            }
+            put_brick(&f, id, 1, 1, bad, blen);
+            d4m_volume *v = vopen(&f, names[t]);
+            short buf[64];
+            CHECK_FAILS(d4m_volume_read_box(buf, v, &first), D4M_ECORRUPT);
+            d4m_box all = whole(&s);
+            short *big = malloc(40 * 40 * 40 * sizeof *big);
+            CHECK_FAILS(d4m_volume_read_box(big, v, &all), D4M_ECORRUPT);
+            free(big);
+            if (sub0_only)
+                check_box(v, &s, last);
+            check_box(v, &s, (d4m_box){ 20, 39, 0, 39, 0, 39 });   /* other bricks */
+            d4m_volume_close(v);
+        }
+        put_brick(&f, id, 1, 1, good.p, good.len);
+        d4m_volume *v = vopen(&f, names[t]);
+        check_box(v, &s, whole(&s));
+        d4m_volume_close(v);
+        free(bad);
+    }
+    d4m__buf_free(&good);
     fx_free(&f);
 }
 
