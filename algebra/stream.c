@@ -2,10 +2,12 @@
  * algebra/stream.c - an Assoc from entries sorted by one axis (a table
  * scan); see assoc_stream.h.
  */
+#define _GNU_SOURCE   /* qsort_r, madvise */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "internal.h"
 #include "assoc_stream.h"
 
@@ -192,10 +194,28 @@ static inline uint32_t key_meta(uint64_t h, size_t len)
     return (uint32_t)((h >> 40) << 8) | (uint32_t)(len < 255 ? len : 255);
 }
 
+/* A zeroed slot table of cap slots.  Large ones ask for huge pages: a
+ * table of tens of MB probed at random otherwise misses the TLB on nearly
+ * every probe. */
+static islot *slots_alloc(uint64_t cap)
+{
+    size_t bytes = (size_t)cap * sizeof(islot);
+    if (bytes < ((size_t)2 << 20))
+        return d4m__calloc((size_t)cap, sizeof(islot));
+    void *p = NULL;
+    if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
+        return d4m__calloc((size_t)cap, sizeof(islot));
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+
 static int grow_slots(d4m_assoc_stream *s)
 {
     uint64_t cap = s->scap ? 2 * s->scap : 64;
-    islot *slot = d4m__calloc((size_t)cap, sizeof *slot);
+    islot *slot = slots_alloc(cap);
     if (!slot)
         return D4M_ENOMEM;
     for (uint64_t i = 0; i < s->scap; i++) {
@@ -386,6 +406,97 @@ static int string_values(d4m_assoc *a, d4m_assoc_stream *s)
     return rc;
 }
 
+/* ---------------------------------------------------- sorting the keys */
+
+typedef struct {
+    uint64_t pre;    /* first 8 bytes, big-endian: integer order = byte order */
+    uint64_t idx;
+} sort_item;
+
+static int cmp_items(const void *x, const void *y, void *ctx)
+{
+    const sort_item *a = x, *b = y;
+    const d4m_key *keys = ctx;
+    if (a->pre != b->pre)
+        return a->pre < b->pre ? -1 : 1;
+    return d4m_key_cmp(keys[a->idx], keys[b->idx]);
+}
+
+/* n distinct keys sorted into *out; rank[u] = the place of keys[u].  An LSD
+ * radix sort on the first 8 bytes (passes whose byte is the same for all
+ * keys skipped), then runs of equal first bytes by full comparison. */
+static int sort_unique(d4m_keys *out, uint64_t *rank, const d4m_key *keys, uint64_t n)
+{
+    sort_item *a = d4m__malloc(d4m__mul((size_t)n, sizeof *a));
+    sort_item *t = d4m__malloc(d4m__mul((size_t)n, sizeof *t));
+    if (!a || !t) {
+        free(a);
+        free(t);
+        return D4M_ENOMEM;
+    }
+    size_t bytes = 0;
+    for (uint64_t u = 0; u < n; u++) {
+        unsigned char b[8] = { 0 };
+        memcpy(b, keys[u].ptr, keys[u].len < 8 ? keys[u].len : 8);
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | b[i];
+        a[u].pre = v;
+        a[u].idx = u;
+        bytes += keys[u].len;
+    }
+    sort_item *src = a, *dst = t;
+    for (int shift = 0; shift < 64; shift += 8) {
+        uint64_t cnt[256] = { 0 };
+        for (uint64_t i = 0; i < n; i++)
+            cnt[(src[i].pre >> shift) & 255]++;
+        if (cnt[(src[0].pre >> shift) & 255] == n)
+            continue;
+        uint64_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            uint64_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            dst[cnt[(src[i].pre >> shift) & 255]++] = src[i];
+        sort_item *x = src;
+        src = dst;
+        dst = x;
+    }
+    for (uint64_t i = 0; i < n;) {
+        uint64_t j = i + 1;
+        while (j < n && src[j].pre == src[i].pre)
+            j++;
+        if (j - i > 1)
+            qsort_r(src + i, (size_t)(j - i), sizeof *src, cmp_items, (void *)keys);
+        i = j;
+    }
+    out->kind = D4M_STR;
+    out->n = n;
+    out->off = d4m__malloc(d4m__mul((size_t)n + 1, sizeof *out->off));
+    out->buf = d4m__malloc(bytes ? bytes : 1);
+    int rc = 0;
+    if (!out->off || !out->buf) {
+        d4m__keys_clear(out);
+        rc = D4M_ENOMEM;
+    } else {
+        size_t pos = 0;
+        out->off[0] = 0;
+        for (uint64_t r = 0; r < n; r++) {
+            d4m_key k = keys[src[r].idx];
+            if (k.len)
+                memcpy(out->buf + pos, k.ptr, k.len);
+            pos += k.len;
+            out->off[r + 1] = pos;
+            rank[src[r].idx] = r;
+        }
+    }
+    free(a);
+    free(t);
+    return rc;
+}
+
 int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
 {
     *out = NULL;
@@ -413,7 +524,7 @@ int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
         for (uint64_t u = 0; !rc && u < s->ni; u++)
             keys[u] = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
         if (!rc)
-            rc = d4m__keys_from_strings(&ik, rank, keys, (size_t)s->ni);
+            rc = sort_unique(&ik, rank, keys, s->ni);
         if (!rc)
             for (size_t k = 0; k < s->n; k++)
                 s->j[k] = rank[s->j[k]];
