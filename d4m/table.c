@@ -369,7 +369,7 @@ static int query_check(const d4m_query *q, d4m_kind kind)
 #define SCAN_BLOCK_BYTES ((size_t)256 << 10)
 #define SCAN_AHEAD 16
 
-size_t d4m__scan_par_min = 16384;
+size_t d4m__scan_par_min = 4096;
 bool d4m__scan_split_any = false;
 
 typedef struct {
