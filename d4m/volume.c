@@ -17,7 +17,7 @@
  * RocksDB ingest.  Before the commit the table exists but is no volume (it
  * has no record), and a failed load drops it.
  *
- * Voxel triples are written to sorted files whose blocks are zstd-compressed
+ * Voxel triples are written to sorted files whose blocks are LZ4-compressed
  * (whatever the store's own setting); compressed bricks to files that are not
  * compressed again.  Both are ordinary files of the store once ingested.
  *
@@ -537,14 +537,16 @@ static int ld_open_sst(d4m_volume_load *ld)
              ld->seq++);
     ld->ssts[ld->nssts] = path;
     ld->sst_bytes = 0;
-    /* Voxel triples go into zstd-compressed blocks (4.6 bytes a voxel on
-     * the benchmark's volume against 10.3 with the store's Snappy): a box
-     * reads one block per line of voxels, and the smaller the triples the
-     * more of them the page cache keeps.  Compressed bricks are not
-     * compressed again; raw bricks keep the store's setting. */
+    /* Voxel triples go into LZ4-compressed blocks: a box decompresses one
+     * or two blocks per line of voxels, and LZ4 is the cheapest to undo
+     * (measured on the benchmark's volume, CPU per 64^3 box: LZ4 131-137
+     * ms, the store's Snappy 118-173, zstd 145-175 though it takes 4.6
+     * bytes a voxel against LZ4's 9.3 and Snappy's 10.3).  Compressed
+     * bricks are not compressed again; raw bricks keep the store's
+     * setting. */
     d4m_kv_sst_opts so = { D4M_KV_COMPRESS_DEFAULT, 0 };
     if (ld->rec.layout == D4M_VOLUME_TRIPLES)
-        so.compression = D4M_KV_COMPRESS_ZSTD;
+        so.compression = D4M_KV_COMPRESS_LZ4;
     else if (ld->rec.codec != D4M_CODEC_RAW)
         so.compression = D4M_KV_COMPRESS_NONE;
     return d4m_kv__sst_new_opts(&ld->sst, ld->db->kv, path, &so);
@@ -858,9 +860,14 @@ static int load_triples(d4m_volume_load *ld, int64_t z0, int64_t z1)
  *   a grid of sz x sy x sx sub-blocks (the last along each axis clipped to
  *   the brick), n = the product of the grid's three counts, numbered z, then
  *   y, then x.  Sub-block i is its own voxels, x fastest, byte-shuffled
- *   within the sub-block and compressed alone (zstd: one magicless frame
- *   without a content size; LZ4: a raw block), so that a box reads only the
- *   sub-blocks it overlaps. */
+ *   within the sub-block and compressed alone (zstd: one standard frame,
+ *   level 3; LZ4: one block of LZ4_compress_default), so that a box
+ *   decompresses only the sub-blocks it overlaps.  The sub-block edge is
+ *   16 (SUB_EDGE) along each axis, or the stored brick's edge if smaller:
+ *   a 32^3 box of 64^3 bricks decompresses about 27 sub-blocks of 8 KiB
+ *   instead of 3.4 bricks of 512 KiB, for 1.163 bytes a voxel instead of
+ *   1.103 on the benchmark's volume.  A reader takes the edges from the
+ *   value, not from SUB_EDGE. */
 #define SUB_EDGE 16u
 
 /* Sub-blocks along an axis of n voxels cut every e. */
@@ -1260,8 +1267,8 @@ static int triples_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_it
         d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
         if (!it) {
             /* The lines of one slice of the box lie within wy lines of the
-             * volume, nx voxels each (about 5 bytes a voxel, zstd): one
-             * read of that span serves them all.  A big box reads far more
+             * volume, nx voxels each (about 9 bytes a voxel, LZ4): reads
+             * of 6 bytes a voxel of that span serve them in one or two.  A big box reads far more
              * blocks than the block cache keeps, once: it leaves the cache
              * alone. */
             d4m_kv_iter_opts io = { 0, false };

@@ -660,8 +660,10 @@ Test(volume_subblock, boxes_across_subblocks_and_bricks)
     ingest3(&f, "Z", path, 20, 33, 40, 0, D4M_CODEC_ZSTD);
     ingest3(&f, "L", path, 32, 32, 32, 3, D4M_CODEC_LZ4);
     ingest3(&f, "W", path, 64, 64, 64, 0, D4M_CODEC_ZSTD);   /* one brick, mostly fill */
-    const char *names[3] = { "Z", "L", "W" };
-    for (int n = 0; n < 3; n++) {
+    /* triples too: boxes of 2^15 voxels and more read ahead, uncached */
+    ingest(&f, "T", path, D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    const char *names[4] = { "Z", "L", "W", "T" };
+    for (int n = 0; n < 4; n++) {
         d4m_volume *v = vopen(&f, names[n]);
         check_edges(v, &s, 777u + (unsigned)n, 30);
         d4m_volume_close(v);
