@@ -22,7 +22,7 @@ typedef enum { RED_SUM, RED_MAX, RED_MIN } reduce_op;
  * Built directly: the keys are a's (copied, or the subset kept when sums
  * cancelled), so that nothing is looked at twice (no d4m__assoc_finish). */
 static int reduced_assoc(d4m_assoc **out, const d4m_keys *k, int dim_keep,
-                         uint64_t *kept, double *x, uint64_t m)
+                         uint64_t *kept, double *x, uint64_t m, d4m_keys *pre)
 {
     d4m_assoc *r = d4m__assoc_alloc();
     d4m_csr c;
@@ -38,10 +38,16 @@ static int reduced_assoc(d4m_assoc **out, const d4m_keys *k, int dim_keep,
         axis->kind = D4M_NUM;
         axis->n = k->n;
     } else if (m == k->n) {
-        /* Every key of a string axis has an entry: all kept, in order. */
-        rc = d4m__keys_copy(axis, k);
-        if (rc)
-            goto fail;
+        /* Every key of a string axis has an entry: all kept, in order (pre:
+         * a copy of k made already, taken over). */
+        if (pre && pre->off) {
+            *axis = *pre;
+            memset(pre, 0, sizeof *pre);
+        } else {
+            rc = d4m__keys_copy(axis, k);
+            if (rc)
+                goto fail;
+        }
         for (uint64_t i = 0; i < m; i++)
             kept[i] = i;
     } else {
@@ -96,9 +102,13 @@ static int reduced_assoc(d4m_assoc **out, const d4m_keys *k, int dim_keep,
     rc = d4m__csr_pack(&r->m, &c);
     if (rc)
         goto fail;
+    if (pre)
+        d4m__keys_clear(pre);
     *out = r;
     return 0;
 fail:
+    if (pre)
+        d4m__keys_clear(pre);
     d4m__csr_free(&c);
     free(kept);
     free(x);
@@ -143,6 +153,18 @@ static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op
     double *x = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *x));
     uint64_t used[2] = { 0, 0 };
     int rc = 0;
+    /* dim 1 of a string column axis: its keys are the result's unless sums
+     * cancel; they are copied by the two cores while they compact. */
+    d4m_keys pre = { D4M_STR, 0, NULL, NULL };
+    size_t pre_bytes = 0;
+    if (dim == 1 && a->col.kind == D4M_STR) {
+        pre.n = a->col.n;
+        pre_bytes = (size_t)a->col.off[a->col.n];
+        pre.off = d4m__malloc(d4m__mul((size_t)pre.n + 1, sizeof *pre.off));
+        pre.buf = d4m__malloc(pre_bytes ? pre_bytes : 1);
+        if (!pre.off || !pre.buf)
+            rc = D4M_ENOMEM;
+    }
     for (int q = 0; q < (dim == 1 ? parts : 1); q++) {
         acc[q] = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *acc[q]));
         if (!acc[q])
@@ -198,6 +220,10 @@ static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op
                 for (int q = tid; q < parts; q += nth) {
                     uint64_t lo = len * q / parts, hi = len * (q + 1) / parts;
                     uint64_t w = q ? used[0] : 0;
+                    if (pre.off && q == 0)
+                        memcpy(pre.off, a->col.off, (size_t)(pre.n + 1) * sizeof *pre.off);
+                    if (pre.off && q == parts - 1 && pre_bytes)
+                        memcpy(pre.buf, a->col.buf, pre_bytes);
                     for (uint64_t j = lo; j < hi; j++) {
                         double v = acc[0][j];
                         if (kept_value(op, v)) {
@@ -239,18 +265,17 @@ static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op
     free(acc[0]);
     free(acc[1]);
     int rc2 = d4m__csr_return(a, &src);
-    if (rc || rc2) {
-        free(kept);
-        free(x);
-        return rc ? rc : rc2;
-    }
     uint64_t m = used[0] + (dim == 1 ? used[1] : 0);
-    if (m == 0) {
+    if (rc || rc2 || m == 0) {
         free(kept);
         free(x);
+        d4m__keys_clear(&pre);
+        if (rc || rc2)
+            return rc ? rc : rc2;
         return d4m_assoc_new_empty(out);
     }
-    return reduced_assoc(out, dim == 1 ? &a->col : &a->row, dim == 1 ? 2 : 1, kept, x, m);
+    return reduced_assoc(out, dim == 1 ? &a->col : &a->row, dim == 1 ? 2 : 1, kept, x, m,
+                         &pre);
 }
 
 static int reduce(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
