@@ -22,8 +22,8 @@
  * compressed again.  Both are ordinary files of the store once ingested.
  *
  * Reading.  Boxes are read through one kv iterator per thread: for triples
- * one seek per (z, y) line of the box, then x in key order (big boxes read
- * ahead over the span of a slice's lines and leave the block cache alone);
+ * one seek per (z, y) line of the box, then x in key order (boxes of 8
+ * lines a slice or more read ahead over the span of a slice's lines);
  * for bricks one seek per (bz, by) row of bricks, then the bricks of that
  * row in key order, copying from the stored value in place (raw) or from
  * the decompressed, still byte-shuffled sub-blocks the box overlaps
@@ -1268,16 +1268,17 @@ static int triples_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_it
         if (!it) {
             /* The lines of one slice of the box lie within wy lines of the
              * volume, nx voxels each (about 9 bytes a voxel, LZ4): reads
-             * of 6 bytes a voxel of that span serve them in one or two.  A big box reads far more
-             * blocks than the block cache keeps, once: it leaves the cache
-             * alone. */
+             * of 6 bytes a voxel of that span serve them in one or two.
+             * The blocks still go to the block cache: it lives in the
+             * process, while the page cache of a busy machine drops the
+             * files (a full benchmark run that left the cache alone read
+             * 32^3 boxes in 64 ms instead of 8-10, at load 3-8). */
             d4m_kv_iter_opts io = { 0, false };
             if (wy >= 8) {
                 size_t span = (size_t)wy * (size_t)r->nx * 6;
                 io.readahead = span < (64u << 10) ? (64u << 10)
                              : span > (1u << 20) ? (1u << 20) : span;
             }
-            io.no_fill_cache = d4m_box_voxels(b) >= (1u << 15);
             rc = d4m_kv__iter_new_opts(&it, v->db->kv, NULL, l, h, &io);
         } else {
             rc = d4m_kv__iter_seek(it, l, h);

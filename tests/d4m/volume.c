@@ -660,7 +660,7 @@ Test(volume_subblock, boxes_across_subblocks_and_bricks)
     ingest3(&f, "Z", path, 20, 33, 40, 0, D4M_CODEC_ZSTD);
     ingest3(&f, "L", path, 32, 32, 32, 3, D4M_CODEC_LZ4);
     ingest3(&f, "W", path, 64, 64, 64, 0, D4M_CODEC_ZSTD);   /* one brick, mostly fill */
-    /* triples too: boxes of 2^15 voxels and more read ahead, uncached */
+    /* triples too: boxes of 8 lines a slice and more read ahead */
     ingest(&f, "T", path, D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
     const char *names[4] = { "Z", "L", "W", "T" };
     for (int n = 0; n < 4; n++) {
