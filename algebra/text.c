@@ -186,6 +186,17 @@ static int parse_number(double *x, d4m_key s)
     return ok;
 }
 
+int d4m_parse_number(double *x, d4m_key s)
+{
+    if (!x || (!s.ptr && s.len))
+        return d4m__error(D4M_EINVAL, "d4m_parse_number: NULL argument");
+    locale_t old = (locale_t)0;
+    D4M_TRY(locale_enter(&old));
+    int rc = parse_number(x, s);
+    locale_leave(old);
+    return rc;
+}
+
 /* *out = Assoc(p's rows, cols, vals): numeric values when every non-empty
  * value is a number and string_values is 0, else strings.  Entries with an
  * empty value are left out; no entries at all gives the empty Assoc.

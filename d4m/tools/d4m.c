@@ -365,50 +365,6 @@ static int chunk_reserve(chunk *k, size_t bytes)
     return 0;
 }
 
-/* 1 if s is a decimal number with a finite value (as d4m/text.h reads
- * values): [+-] (d+ [. d*] | . d+) [eE [+-] d+]. */
-static int parse_value_number(double *x, const char *s, size_t n)
-{
-    size_t i = 0, digits = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        i++;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++, digits++;
-    }
-    if (digits == 0)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t e = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == e)
-            return 0;
-    }
-    if (i != n)
-        return 0;
-    char small[64];
-    char *tmp = n < sizeof small ? small : malloc(n + 1);
-    if (!tmp)
-        return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    char *end;
-    double v = strtod(tmp, &end);
-    int ok = end == tmp + n && isfinite(v);
-    if (tmp != small)
-        free(tmp);
-    if (ok)
-        *x = v;
-    return ok;
-}
-
 /* 1 if s is a decimal integer that fits int64 ([+-] d+). */
 static int is_int_key(const char *s, size_t n)
 {
@@ -497,8 +453,11 @@ static int parse_line(chunk *k, input *in, const char *line, size_t len)
         k->used = f[0];
         return 0;
     }
-    k->isnum[k->n] = (unsigned char)parse_value_number(&k->num[k->n],
-                                                       k->arena + f[4], f[5]);
+    /* Numbers as the library's text readers take them. */
+    int isnum = d4m_parse_number(&k->num[k->n], (d4m_key){ k->arena + f[4], f[5] });
+    if (isnum < 0)
+        return failf("%s:%llu: %s", in->name, in->line, d4m_error_message());
+    k->isnum[k->n] = (unsigned char)isnum;
     k->n++;
     return 0;
 }

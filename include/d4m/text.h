@@ -51,6 +51,13 @@ int d4m_assoc_read_csv(d4m_assoc **out, const char *path, const d4m_text_options
 int d4m_assoc_write_csv(FILE *f, const d4m_assoc *a, const d4m_text_options *opts);
 int d4m_assoc_save_csv(const d4m_assoc *a, const char *path, const d4m_text_options *opts);
 
+/* Is s a value the readers above take as a number?  A decimal number
+ * [+-] (d+ [. d*] | . d+) [eE [+-] d+] with a finite value, read in the "C"
+ * locale whatever the caller's: returns 1 and sets *x, or 0 (s is text:
+ * "inf", "nan", " 1", "1e999" and "" are).  D4M_EINVAL for NULL arguments,
+ * D4M_ENOMEM. */
+int d4m_parse_number(double *x, d4m_key s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -898,3 +898,40 @@ Test(text_csv, save_and_read_errors)
     cr_assert_null(b);
     d4m_assoc_free(a);
 }
+
+/* d4m_parse_number: what the readers take as a number, exactly. */
+Test(text_number, decimal_numbers_and_text)
+{
+    static const struct {
+        const char *s;
+        int is;
+        double x;
+    } cases[] = {
+        { "1", 1, 1 }, { "-2.5e3", 1, -2500 }, { ".5", 1, 0.5 }, { "5.", 1, 5 },
+        { "+7E-1", 1, 0.7 }, { "0", 1, 0 }, { "1e", 0, 0 }, { "abc", 0, 0 }, { "", 0, 0 },
+        { "inf", 0, 0 }, { "nan", 0, 0 }, { "1e999", 0, 0 }, { " 1", 0, 0 }, { "1 ", 0, 0 },
+        { "0x10", 0, 0 }, { "1,5", 0, 0 }, { "-", 0, 0 }, { ".", 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double x = -99;
+        int rc = d4m_parse_number(&x, K(cases[i].s));
+        cr_assert_eq(rc, cases[i].is, "'%s': %d", cases[i].s, rc);
+        if (rc == 1)
+            cr_assert_eq(x, cases[i].x, "'%s' read as %.17g", cases[i].s, x);
+        else
+            cr_assert_eq(x, -99, "'%s' changed x", cases[i].s);
+    }
+    /* 80 digits: longer than the parser's stack buffer. */
+    char big[82];
+    memset(big, '0', 80);
+    big[79] = '3';
+    big[80] = '\0';
+    double x = 0;
+    cr_assert_eq(d4m_parse_number(&x, K(big)), 1);
+    cr_assert_eq(x, 3);
+    /* A view into a longer buffer: only its bytes count. */
+    cr_assert_eq(d4m_parse_number(&x, (d4m_key){ "42abc", 2 }), 1);
+    cr_assert_eq(x, 42);
+    CHECK_FAILS(d4m_parse_number(NULL, K("1")), D4M_EINVAL);
+    CHECK_FAILS(d4m_parse_number(&x, (d4m_key){ NULL, 3 }), D4M_EINVAL);
+}
