@@ -752,17 +752,6 @@ static void usage(FILE *f)
             "Prints one JSON object per op.  Reference times are Octave 7.3 D4M at n=1e6.\n");
 }
 
-static bool parse_count(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (errno || end == s || *end || x < lo || x > hi || x != (double)(uint64_t)x)
-        return false;
-    *out = x;
-    return true;
-}
-
 int main(int argc, char **argv)
 {
     bench b;

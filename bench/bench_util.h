@@ -6,12 +6,26 @@
 #ifndef D4M_BENCH_UTIL_H
 #define D4M_BENCH_UTIL_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+/* A whole number in [lo, hi] ("1e6" notation accepted) into *out. */
+static inline bool parse_count(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (errno || end == s || *end || x < lo || x > hi || x != (double)(uint64_t)x)
+        return false;
+    *out = x;
+    return true;
+}
 
 /* Wall-clock seconds (monotonic). */
 static inline double now(void)
