@@ -2,11 +2,13 @@
  * algebra/ewise.c - element-wise algebra: + - & | .* ./, scalars, and
  * comparisons.
  *
- * Both operands are first brought into the union of their key spaces.  A key
- * space only grows by a monotone map, so moving a matrix is a linear rewrite
- * of its indices (no sort, no rebuild), and when one side's keys already are
- * the union (the common case of arrays over the same keys) its matrix is used
- * as it is.
+ * The key sets are combined first (union for + - |, intersection for & .*
+ * ./), each side's keys mapping monotonically into the result's.  Then the
+ * two operands' CSR arrays are read in place and merged row by row straight
+ * into the result's arrays, with no copy of either operand: the rows are cut
+ * into one part per thread, each part written where it would start if no
+ * entries met, and the later parts moved down after.  A union that dropped
+ * nothing uses every combined key and needs no finish pass.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -161,7 +163,7 @@ static inline double side_val(const side *s, uint64_t t)
     return s->vmap ? (double)(s->vmap[(uint64_t)v - 1] + 1) : v;
 }
 
-/* What one thread does with its rows: counts, then (with out) writes. */
+/* One thread's share of the rows, and what it wrote. */
 typedef struct {
     uint64_t ka0, ka1, kb0, kb1;   /* row slots of a and of b */
     uint64_t nrows, nnz;           /* rows and entries it produces */
@@ -207,108 +209,68 @@ next_row(const merge_ctx *m, const merge_part *p, uint64_t *ka,
     return false;
 }
 
-/* The value of an entry present in both (*keep = 0 to drop it). */
-static inline double both_val(ewise_op op, bool strings, double x, double y, int *keep)
-{
-    *keep = 1;
-    switch (op) {
-    case OP_PLUS: return strings ? (x > y ? x : y) : x + y;
-    case OP_MINUS:
-        if (strings) {
-            *keep = 0;
-            return 0;
-        }
-        return x - y;
-    case OP_AND:
-    case OP_OR: return x < y ? x : y;
-    case OP_TIMES: return x * y;
-    case OP_DIVIDE: return x / y;
-    }
-    return 0;
-}
-
-static void merge_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
+/* The rows of an intersection op (& .* ./): the entries present in both
+ * sides, rows and columns mapped into the intersection (a mapped index of
+ * the result's extent or more, UINT64_MAX included, is not in it). */
+static void intersect_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
 {
     const side *A = &m->a, *B = &m->b;
-    bool union_ = m->op == OP_PLUS || m->op == OP_MINUS || m->op == OP_OR;
-    bool neg_b = m->op == OP_MINUS && !m->strings;
     uint64_t ka = p->ka0, kb = p->kb0;
     uint64_t rows = 0, nnz = 0;
-    uint64_t *oh = out ? out->h + p->row0 : NULL;
-    uint64_t *op = out ? out->p + p->row0 : NULL;
-    uint64_t *oj = out ? out->j + p->nnz0 : NULL;
-    double *ox = out ? out->x + p->nnz0 : NULL;
-    bool both = false, dropped = false;
+    uint64_t *oh = out->h + p->row0, *op = out->p + p->row0, *oj = out->j + p->nnz0;
+    double *ox = out->x + p->nnz0;
+    bool dropped = false;
     uint64_t i, ta, ta1, tb, tb1;
     while (next_row(m, p, &ka, &kb, &i, &ta, &ta1, &tb, &tb1)) {
-        if (!union_ && (ta == ta1 || tb == tb1))
-            continue;
         uint64_t start = nnz;
-        while (ta < ta1 || tb < tb1) {
-            uint64_t ja = ta < ta1 ? side_col(A, ta) : UINT64_MAX;
-            uint64_t jb = tb < tb1 ? side_col(B, tb) : UINT64_MAX;
-            if (ja >= m->ncols && ta < ta1) {
+        while (ta < ta1 && tb < tb1) {
+            uint64_t ja = side_col(A, ta), jb = side_col(B, tb);
+            if (ja >= m->ncols) {
                 ta++;
                 continue;
             }
-            if (jb >= m->ncols && tb < tb1) {
+            if (jb >= m->ncols) {
                 tb++;
                 continue;
             }
-            uint64_t j;
-            double v;
-            int keep = 1;
-            if (ja == jb) {
-                j = ja;
-                v = both_val(m->op, m->strings, side_val(A, ta), side_val(B, tb), &keep);
-                ta++;
-                tb++;
-                both = true;
-            } else if (ja < jb) {
-                j = ja;
-                v = side_val(A, ta);
-                ta++;
-                keep = union_;
-            } else {
-                j = jb;
-                v = side_val(B, tb);
-                if (neg_b)
-                    v = -v;
-                tb++;
-                keep = union_;
+            if (ja != jb) {
+                if (ja < jb)
+                    ta++;
+                else
+                    tb++;
+                continue;
             }
-            if (keep && v == 0)
-                keep = 0, dropped = true;
-            else if (!keep && union_)
+            double x = side_val(A, ta), y = side_val(B, tb), v;
+            ta++;
+            tb++;
+            switch (m->op) {
+            case OP_TIMES: v = x * y; break;
+            case OP_DIVIDE: v = x / y; break;
+            default: v = x < y ? x : y; break;   /* OP_AND, numbers and strings */
+            }
+            if (v == 0) {
                 dropped = true;
-            if (!keep)
                 continue;
-            if (out) {
-                oj[nnz] = j;
-                ox[nnz] = v;
             }
+            oj[nnz] = ja;
+            ox[nnz] = v;
             nnz++;
         }
         if (nnz == start)
             continue;
-        if (out) {
-            oh[rows] = i;
-            op[rows + 1] = p->nnz0 + nnz;
-        }
+        oh[rows] = i;
+        op[rows + 1] = p->nnz0 + nnz;
         rows++;
     }
     p->nrows = rows;
     p->nnz = nnz;
-    p->both = both;
+    p->both = false;
     p->dropped = dropped;
 }
 
-
 /* The rows of a union op (+ - |): every key of both sides is in the
- * result, columns map through the block tables.  Inlined twice: counting
- * (out NULL) and writing. */
-static inline __attribute__((always_inline)) void
-union_rows_(const merge_ctx *m, merge_part *p, d4m_csr *out)
+ * result, columns map through the block tables. */
+static void union_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
 {
     const side *A = &m->a, *B = &m->b;
     const d4m_csr *ca = A->c, *cb = B->c;
@@ -320,19 +282,15 @@ union_rows_(const merge_ctx *m, merge_part *p, d4m_csr *out)
     const bool neg = op == OP_MINUS && !strings;
     uint64_t ka = p->ka0, kb = p->kb0;
     uint64_t rows = 0, nnz = 0;
-    uint64_t *oh = out ? out->h + p->row0 : NULL;
-    uint64_t *op_ = out ? out->p + p->row0 : NULL;
-    uint64_t *oj = out ? out->j + p->nnz0 : NULL;
-    double *ox = out ? out->x + p->nnz0 : NULL;
+    uint64_t *oh = out->h + p->row0, *op_ = out->p + p->row0, *oj = out->j + p->nnz0;
+    double *ox = out->x + p->nnz0;
     bool both = false, dropped = false;
 #define VAL(S, X, T) (plain ? (X)[T] : side_val((S), (T)))
-#define EMIT(J, V)                  \
-    do {                            \
-        if (out) {                  \
-            oj[nnz] = (J);          \
-            ox[nnz] = (V);          \
-        }                           \
-        nnz++;                      \
+#define EMIT(J, V)         \
+    do {                   \
+        oj[nnz] = (J);     \
+        ox[nnz] = (V);     \
+        nnz++;             \
     } while (0)
     uint64_t i, ta, ta1, tb, tb1;
     while (next_row(m, p, &ka, &kb, &i, &ta, &ta1, &tb, &tb1)) {
@@ -371,10 +329,8 @@ union_rows_(const merge_ctx *m, merge_part *p, d4m_csr *out)
         }
         if (nnz == start)
             continue;
-        if (out) {
-            oh[rows] = i;
-            op_[rows + 1] = p->nnz0 + nnz;
-        }
+        oh[rows] = i;
+        op_[rows + 1] = p->nnz0 + nnz;
         rows++;
     }
 #undef EMIT
@@ -383,14 +339,6 @@ union_rows_(const merge_ctx *m, merge_part *p, d4m_csr *out)
     p->nnz = nnz;
     p->both = both;
     p->dropped = dropped;
-}
-
-static void union_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
-{
-    if (out)
-        union_rows_(m, p, out);
-    else
-        union_rows_(m, p, NULL);
 }
 
 /* Lower bound of row slot key i of one side in the other side's slots. */
@@ -429,7 +377,7 @@ static int merge(GrB_Matrix *out, bool *both, bool *dropped, const merge_ctx *m,
      * same keys. */
     bool union_ = m->op == OP_PLUS || m->op == OP_MINUS || m->op == OP_OR;
     void (*rows_fn)(const merge_ctx *, merge_part *, d4m_csr *) =
-        union_ ? union_rows : merge_rows;
+        union_ ? union_rows : intersect_rows;
     merge_part parts[MERGE_MAX_THREADS];
     memset(parts, 0, sizeof parts);
     uint64_t ka = 0, kb = 0;
