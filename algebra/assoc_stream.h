@@ -48,6 +48,26 @@ void d4m__stream_prefetch(const d4m_assoc_stream *s, d4m_key inner);
 /* Entries added since the last finish. */
 size_t d4m__stream_count(const d4m_assoc_stream *s);
 
+/* The entries of a chunk may be built in two streams at once, one per key
+ * range (d4m/table.c: a chunk read by two threads), and joined at the end:
+ *
+ * d4m__stream_truncate keeps the first n entries only (before sorting).
+ * d4m__stream_entry gives entry k's keys (before sorting): STR keys as
+ * bytes, NUM keys as the positions given.
+ * d4m__stream_sort_inner sorts the distinct inner keys now (finish and
+ * append would otherwise): each thread can sort its own.  No entry can be
+ * added after it until the next finish or clear.
+ * d4m__stream_append appends s2's entries to s: every outer key of s2 is
+ * >= the last one of s (one equal key is a row cut in two: its entries
+ * are joined, inner keys ascending), inner keys may be shared; s2 is empty
+ * afterwards.  s's Assoc is then exactly that of all its entries added to
+ * one stream in order. */
+int d4m__stream_truncate(d4m_assoc_stream *s, size_t n);
+int d4m__stream_entry(const d4m_assoc_stream *s, size_t k, d4m_key *outer, int64_t *opos,
+                      d4m_key *inner, int64_t *ipos);
+int d4m__stream_sort_inner(d4m_assoc_stream *s);
+int d4m__stream_append(d4m_assoc_stream *s, d4m_assoc_stream *s2);
+
 /* The Assoc of the entries added since the last finish (the empty Assoc
  * if none); s is then empty again, ready for the next chunk (its buffers
  * kept).  Zero values are dropped, as d4m_assoc_build drops them. */

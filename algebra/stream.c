@@ -46,12 +46,18 @@ struct d4m_assoc_stream {
     uint64_t *j;
     double *x;
     size_t n, cap;
+    size_t hint;    /* entries of the last chunk: the first allocation's size */
     bool has_zero;
     /* String values: from the first one on, soff[k]..soff[k+1] are entry
      * k's bytes in sbuf (numbers: x is NaN for strings). */
     bool any_str;
     d4m_buf sbuf;
     uint64_t *soff;
+    size_t first_str;   /* the first string entry (SIZE_MAX: none) */
+    /* After d4m__stream_sort_inner (STR): the distinct inner keys sorted,
+     * and j holding their ranks. */
+    bool sorted;
+    d4m_keys sik;
 };
 
 int d4m__stream_new(d4m_assoc_stream **out, d4m_kind kind, bool transposed)
@@ -62,6 +68,8 @@ int d4m__stream_new(d4m_assoc_stream **out, d4m_kind kind, bool transposed)
         return D4M_ENOMEM;
     s->kind = kind;
     s->transposed = transposed;
+    s->first_str = SIZE_MAX;
+    s->sik.kind = kind;
     *out = s;
     return 0;
 }
@@ -82,6 +90,7 @@ void d4m__stream_free(d4m_assoc_stream *s)
     free(s->j);
     free(s->x);
     free(s->soff);
+    d4m__keys_clear(&s->sik);
     free(s);
 }
 
@@ -93,6 +102,11 @@ void d4m__stream_clear(d4m_assoc_stream *s)
     s->pending = false;
     s->has_zero = false;
     s->any_str = false;
+    s->first_str = SIZE_MAX;
+    if (s->sorted)
+        d4m__keys_clear(&s->sik);
+    s->sorted = false;
+    s->sik.kind = s->kind;
     if (s->slot)
         memset(s->slot, 0, (size_t)s->scap * sizeof *s->slot);
 }
@@ -161,6 +175,23 @@ static int commit_outer(d4m_assoc_stream *s)
     return 0;
 }
 
+/* The n < 8 bytes at p as a little-endian number, zero-padded -- what a
+ * memcpy into a zeroed uint64_t gives on a little-endian machine, without
+ * its byte loop and the stall of reading back bytes just stored. */
+static inline uint64_t load_tail(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        return (uint64_t)a | ((uint64_t)b << ((n - 4) * 8));
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)u[0] | ((uint64_t)u[n / 2] << (n / 2 * 8)) | ((uint64_t)u[n - 1] << ((n - 1) * 8));
+}
+
 static inline uint64_t hash_key(const char *p, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
@@ -172,9 +203,7 @@ static inline uint64_t hash_key(const char *p, size_t n)
         p += 8;
         n -= 8;
     }
-    uint64_t v = 0;
-    if (n)
-        memcpy(&v, p, n);
+    uint64_t v = load_tail(p, n);
     h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 29;
     h *= 0xff51afd7ed558ccdull;
@@ -184,8 +213,11 @@ static inline uint64_t hash_key(const char *p, size_t n)
 
 static inline uint64_t key_pre(d4m_key k)
 {
-    uint64_t v = 0;
-    memcpy(&v, k.ptr, k.len < 8 ? k.len : 8);
+    uint64_t v;
+    if (k.len >= 8)
+        memcpy(&v, k.ptr, 8);
+    else
+        v = load_tail(k.ptr, k.len);
     return v;
 }
 
@@ -291,6 +323,8 @@ static int inner_index(d4m_assoc_stream *s, d4m_key k, uint64_t *idx)
 static int grow_entries(d4m_assoc_stream *s)
 {
     size_t cap = s->cap ? 2 * s->cap : 256;
+    if (cap < s->hint)
+        cap = s->hint;   /* the next chunk is likely as large: no copies on the way */
     uint64_t *j = d4m__realloc(s->j, d4m__mul(cap, sizeof *j));
     if (!j)
         return D4M_ENOMEM;
@@ -312,6 +346,8 @@ static int grow_entries(d4m_assoc_stream *s)
 int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
                     const d4m_key *sval)
 {
+    if (s->sorted)
+        return d4m__error(D4M_EINVAL, "stream: an entry after the inner keys were sorted");
     if (s->pending)
         D4M_TRY(commit_outer(s));
     else if (s->no == 0)
@@ -337,6 +373,7 @@ int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
         for (size_t k = 0; k <= s->n; k++)
             s->soff[k] = 0;
         s->any_str = true;
+        s->first_str = s->n;
     }
     size_t k = s->n;
     s->j[k] = jj;
@@ -450,7 +487,7 @@ static int sort_unique(d4m_keys *out, uint64_t *rank, const d4m_key *keys, uint6
         uint64_t cnt[256] = { 0 };
         for (uint64_t i = 0; i < n; i++)
             cnt[(src[i].pre >> shift) & 255]++;
-        if (cnt[(src[0].pre >> shift) & 255] == n)
+        if (n == 0 || cnt[(src[0].pre >> shift) & 255] == n)
             continue;
         uint64_t sum = 0;
         for (int b = 0; b < 256; b++) {
@@ -497,6 +534,276 @@ static int sort_unique(d4m_keys *out, uint64_t *rank, const d4m_key *keys, uint6
     return rc;
 }
 
+int d4m__stream_sort_inner(d4m_assoc_stream *s)
+{
+    if (s->kind != D4M_STR || s->sorted)
+        return 0;
+    if (s->ni == 0) {   /* no entry */
+        d4m__keys_clear(&s->sik);
+        s->sik.kind = D4M_STR;
+        s->sorted = true;
+        return 0;
+    }
+    size_t ni = (size_t)s->ni ? (size_t)s->ni : 1;
+    uint64_t *rank = d4m__malloc(d4m__mul(ni, sizeof *rank));
+    d4m_key *keys = d4m__malloc(d4m__mul(ni, sizeof *keys));
+    int rc = !rank || !keys ? D4M_ENOMEM : 0;
+    for (uint64_t u = 0; !rc && u < s->ni; u++)
+        keys[u] = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
+    d4m_keys ik = { D4M_STR, 0, NULL, NULL };
+    if (!rc)
+        rc = sort_unique(&ik, rank, keys, s->ni);
+    if (!rc) {
+        for (size_t k = 0; k < s->n; k++)
+            s->j[k] = rank[s->j[k]];
+        s->sik = ik;
+        s->sorted = true;
+    }
+    free(rank);
+    free(keys);
+    return rc;
+}
+
+/* The largest i < no with ostart[i] <= k: the outer key of entry k. */
+static uint64_t outer_of(const d4m_assoc_stream *s, size_t k)
+{
+    uint64_t lo = 0, hi = s->no;   /* ostart[lo] <= k < ostart[hi] (hi: none) */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s->ostart[mid] <= k)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int d4m__stream_entry(const d4m_assoc_stream *s, size_t k, d4m_key *outer, int64_t *opos,
+                      d4m_key *inner, int64_t *ipos)
+{
+    if (k >= s->n || s->sorted)
+        return d4m__error(D4M_EINVAL, "stream: no entry %zu", k);
+    uint64_t i = outer_of(s, k);
+    if (s->kind == D4M_STR) {
+        *outer = (d4m_key){ s->obuf.p + s->ooff[i], (size_t)(s->ooff[i + 1] - s->ooff[i]) };
+        uint64_t u = s->j[k];
+        *inner = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
+        *opos = *ipos = 0;
+    } else {
+        *outer = *inner = (d4m_key){ NULL, 0 };
+        *opos = (int64_t)s->opos[i] + 1;
+        *ipos = (int64_t)s->j[k] + 1;
+    }
+    return 0;
+}
+
+int d4m__stream_truncate(d4m_assoc_stream *s, size_t n)
+{
+    if (s->sorted)
+        return d4m__error(D4M_EINVAL, "stream: truncated after sorting");
+    if (n >= s->n)
+        return 0;
+    s->pending = false;
+    if (n == 0) {
+        d4m__stream_clear(s);
+        return 0;
+    }
+    /* Outer keys that keep an entry. */
+    uint64_t no = outer_of(s, n - 1) + 1;
+    s->no = no;
+    if (s->kind == D4M_STR)
+        s->obuf.len = (size_t)s->ooff[no];
+    else
+        s->omax = s->opos[no - 1] + 1;
+    /* Inner keys are numbered in order of first appearance: those of the
+     * first n entries are 0 .. max j. */
+    uint64_t jmax = 0;
+    bool zero = false;
+    for (size_t k = 0; k < n; k++) {
+        if (s->j[k] > jmax)
+            jmax = s->j[k];
+        zero |= s->x[k] == 0;
+    }
+    s->has_zero = zero;
+    if (s->kind == D4M_STR) {
+        s->ni = jmax + 1;
+        s->ibuf.len = (size_t)s->ioff[s->ni];
+        /* The hash table again, without the dropped keys. */
+        memset(s->slot, 0, (size_t)s->scap * sizeof *s->slot);
+        for (uint64_t u = 0; u < s->ni; u++) {
+            d4m_key key = { s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
+            uint64_t h = hash_key(key.ptr, key.len);
+            uint64_t t = h & (s->scap - 1);
+            while (s->slot[t].idx1)
+                t = (t + 1) & (s->scap - 1);
+            s->slot[t].pre = key_pre(key);
+            s->slot[t].meta = key_meta(h, key.len);
+            s->slot[t].idx1 = (uint32_t)(u + 1);
+        }
+    } else {
+        s->imax = jmax + 1;
+    }
+    if (s->any_str) {
+        if (s->first_str >= n) {
+            s->any_str = false;
+            s->first_str = SIZE_MAX;
+            s->sbuf.len = 0;
+        } else {
+            s->sbuf.len = (size_t)s->soff[n];
+        }
+    }
+    s->n = n;
+    return 0;
+}
+
+/* The union of two sorted distinct key sets; ma[i] / mb[i]: the place of
+ * a's / b's key i in it. */
+static int merge_keys(d4m_keys *out, uint64_t *ma, uint64_t *mb, const d4m_keys *a,
+                      const d4m_keys *b)
+{
+    uint64_t na = a->n, nb = b->n;
+    size_t bytes = (na ? (size_t)a->off[na] : 0) + (nb ? (size_t)b->off[nb] : 0);
+    out->kind = D4M_STR;
+    out->n = 0;
+    out->off = d4m__malloc(d4m__mul((size_t)(na + nb) + 1, sizeof *out->off));
+    out->buf = d4m__malloc(bytes ? bytes : 1);
+    if (!out->off || !out->buf) {
+        d4m__keys_clear(out);
+        return D4M_ENOMEM;
+    }
+    uint64_t i = 0, j = 0, r = 0;
+    size_t pos = 0;
+    out->off[0] = 0;
+    while (i < na || j < nb) {
+        d4m_key k;
+        if (j == nb) {
+            k = d4m__keys_at(a, i);
+            ma[i++] = r;
+        } else if (i == na) {
+            k = d4m__keys_at(b, j);
+            mb[j++] = r;
+        } else {
+            d4m_key ka = d4m__keys_at(a, i), kb = d4m__keys_at(b, j);
+            int c = d4m_key_cmp(ka, kb);
+            k = c <= 0 ? ka : kb;
+            if (c <= 0)
+                ma[i++] = r;
+            if (c >= 0)
+                mb[j++] = r;
+        }
+        if (k.len)
+            memcpy(out->buf + pos, k.ptr, k.len);
+        pos += k.len;
+        out->off[++r] = pos;
+    }
+    out->n = r;
+    return 0;
+}
+
+int d4m__stream_append(d4m_assoc_stream *s, d4m_assoc_stream *s2)
+{
+    if (s->kind != s2->kind || s->transposed != s2->transposed)
+        return d4m__error(D4M_EINVAL, "stream: appending a stream of another kind");
+    if (s2->n == 0) {
+        d4m__stream_clear(s2);
+        return 0;
+    }
+    if (s->n == 0) {
+        /* Nothing of s's own is kept: s becomes s2 (buffers swapped). */
+        d4m_assoc_stream tmp = *s;
+        *s = *s2;
+        *s2 = tmp;
+        d4m__stream_clear(s2);
+        return 0;
+    }
+    s->pending = false;   /* an outer key without entries: none */
+    D4M_TRY(d4m__stream_sort_inner(s));
+    D4M_TRY(d4m__stream_sort_inner(s2));
+    size_t n1 = s->n, n2 = s2->n;
+    while (s->cap < n1 + n2)
+        D4M_TRY(grow_entries(s));
+    /* Inner keys: the union, and both streams' ranks mapped into it. */
+    uint64_t *m2 = NULL;
+    if (s->kind == D4M_STR) {
+        uint64_t *m1 = d4m__malloc(d4m__mul((size_t)s->sik.n + 1, sizeof *m1));
+        m2 = d4m__malloc(d4m__mul((size_t)s2->sik.n + 1, sizeof *m2));
+        d4m_keys u = { D4M_STR, 0, NULL, NULL };
+        int rc = !m1 || !m2 ? D4M_ENOMEM : merge_keys(&u, m1, m2, &s->sik, &s2->sik);
+        if (rc) {
+            free(m1);
+            free(m2);
+            return rc;
+        }
+        if (u.n != s->sik.n)   /* else every key of s keeps its rank */
+            for (size_t k = 0; k < n1; k++)
+                s->j[k] = m1[s->j[k]];
+        free(m1);
+        d4m__keys_clear(&s->sik);
+        s->sik = u;
+    } else if (s2->imax > s->imax) {
+        s->imax = s2->imax;
+    }
+    /* Outer keys: s2's follow s's; one both hold (a row cut in two) is
+     * counted once. */
+    uint64_t skip = 0;
+    if (s->kind == D4M_STR) {
+        size_t l1 = (size_t)(s->ooff[s->no] - s->ooff[s->no - 1]);
+        size_t l2 = (size_t)(s2->ooff[1] - s2->ooff[0]);
+        skip = l1 == l2 && memcmp(s->obuf.p + s->ooff[s->no - 1], s2->obuf.p, l1) == 0;
+    } else {
+        skip = s->opos[s->no - 1] == s2->opos[0];
+    }
+    int rc = 0;
+    for (uint64_t i = skip; !rc && i < s2->no; i++) {
+        if (s->kind == D4M_STR) {
+            s->pend.len = 0;
+            rc = d4m__buf_put(&s->pend, s2->obuf.p + s2->ooff[i],
+                              (size_t)(s2->ooff[i + 1] - s2->ooff[i]));
+        } else {
+            s->pend_pos = s2->opos[i];
+        }
+        if (!rc) {
+            uint64_t at = s->n;
+            s->n = n1 + s2->ostart[i];   /* commit_outer records s->n */
+            rc = commit_outer(s);
+            s->n = at;
+        }
+    }
+    if (rc) {
+        free(m2);
+        return rc;
+    }
+    /* Entries. */
+    for (size_t k = 0; k < n2; k++)
+        s->j[n1 + k] = m2 ? m2[s2->j[k]] : s2->j[k];
+    memcpy(s->x + n1, s2->x, n2 * sizeof *s->x);
+    free(m2);
+    if (s2->any_str || s->any_str) {
+        if (!s->any_str) {
+            if (!s->soff) {
+                s->soff = d4m__malloc(d4m__mul(s->cap + 1, sizeof *s->soff));
+                if (!s->soff)
+                    return D4M_ENOMEM;
+            }
+            for (size_t k = 0; k <= n1; k++)
+                s->soff[k] = 0;
+            s->any_str = true;
+            s->sbuf.len = 0;
+            s->first_str = n1 + s2->first_str;
+        }
+        uint64_t base = s->sbuf.len;
+        if (s2->any_str && s2->sbuf.len)
+            D4M_TRY(d4m__buf_put(&s->sbuf, s2->sbuf.p, s2->sbuf.len));
+        for (size_t k = 0; k < n2; k++)
+            s->soff[n1 + k + 1] = base + (s2->any_str ? s2->soff[k + 1] : 0);
+    }
+    s->has_zero |= s2->has_zero;
+    s->n = n1 + n2;
+    s2->hint = n2;
+    d4m__stream_clear(s2);
+    return 0;
+}
+
 int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
 {
     *out = NULL;
@@ -509,25 +816,20 @@ int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
     if (!a)
         return D4M_ENOMEM;
     d4m_keys ok = { s->kind, 0, NULL, NULL }, ik = { s->kind, 0, NULL, NULL };
-    uint64_t *rank = NULL;
-    d4m_key *keys = NULL;
     d4m_csr c;
     memset(&c, 0, sizeof c);
     GrB_Matrix m = NULL, mt = NULL;
     int rc = 0;
     /* Inner keys: the distinct ones sorted, and the entries' indices
-     * mapped to their ranks. */
+     * mapped to their ranks (unless d4m__stream_sort_inner did it). */
     if (s->kind == D4M_STR) {
-        rank = d4m__malloc(d4m__mul((size_t)s->ni ? (size_t)s->ni : 1, sizeof *rank));
-        keys = d4m__malloc(d4m__mul((size_t)s->ni ? (size_t)s->ni : 1, sizeof *keys));
-        rc = !rank || !keys ? D4M_ENOMEM : 0;
-        for (uint64_t u = 0; !rc && u < s->ni; u++)
-            keys[u] = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
-        if (!rc)
-            rc = sort_unique(&ik, rank, keys, s->ni);
-        if (!rc)
-            for (size_t k = 0; k < s->n; k++)
-                s->j[k] = rank[s->j[k]];
+        if (!s->sorted)
+            rc = d4m__stream_sort_inner(s);
+        if (!rc) {
+            ik = s->sik;
+            s->sik = (d4m_keys){ s->kind, 0, NULL, NULL };
+            s->sorted = false;
+        }
         /* Outer keys: as they came (sorted, distinct). */
         if (!rc) {
             ok.n = s->no;
@@ -585,8 +887,7 @@ int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
         mt = NULL;
     }
     bool zeros = s->has_zero;
-    free(rank);
-    free(keys);
+    s->hint = s->n;
     d4m__stream_clear(s);
     if (rc) {
         GrB_Matrix_free(&m);

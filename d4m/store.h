@@ -166,5 +166,13 @@ extern size_t d4m__scan_par_min;
 /* ... and starts a second reader at a shard boundary inside the chunk's
  * range whether or not the chunk probably gets there. */
 extern bool d4m__scan_split_any;
+/* Counts, for tests: chunks read in two parts (from a shard boundary on by
+ * a thread of its own), and of those the ones whose second part read past
+ * the chunk's end and was cut back. */
+extern size_t d4m__scan_halves, d4m__scan_halves_cut;
+/* For tests: a second part reads as far as the chunk could go before it
+ * looks at how far it does go (so that it is cut back whenever the chunk
+ * ends inside it). */
+extern bool d4m__scan_halves_eager;
 
 #endif

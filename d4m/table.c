@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -371,6 +372,8 @@ static int query_check(const d4m_query *q, d4m_kind kind)
 
 size_t d4m__scan_par_min = 4096;
 bool d4m__scan_split_any = false;
+size_t d4m__scan_halves = 0, d4m__scan_halves_cut = 0;
+bool d4m__scan_halves_eager = false;
 
 typedef struct {
     char *p;
@@ -410,12 +413,14 @@ struct d4m_table_iter {
     size_t chunk;
     bool done;
     d4m_assoc_stream *as;     /* the chunk's Assoc being built */
+    d4m_assoc_stream *as2;    /* ... its part from a shard boundary on */
     d4m_buf dec;              /* a decoded key */
     d4m_buf prev;             /* the encoded outer key of the last entry */
     int64_t prev_num;
     bool have_prev;
     d4m_buf first;            /* the chunk's first key */
     d4m_buf last;             /* the last key taken from a second reader */
+    d4m_buf batch;            /* scan_run's entries read ahead */
     scan_reader *rd;          /* the ring, kept between chunks */
 };
 
@@ -443,10 +448,12 @@ void d4m_table_iter_free(d4m_table_iter *x)
     if (x->snap)
         d4m_kv__snap_free(x->t->db->kv, x->snap);
     d4m__stream_free(x->as);
+    d4m__stream_free(x->as2);
     d4m__buf_free(&x->dec);
     d4m__buf_free(&x->prev);
     d4m__buf_free(&x->first);
     d4m__buf_free(&x->last);
+    d4m__buf_free(&x->batch);
     reader_blocks_free(x->rd);
     free(x->rd);
     free(x);
@@ -501,7 +508,9 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
      * read the snapshot taken now. */
     if (!rc && x->nr == 1 && !x->filter) {
         d4m_buf sp = { NULL, 0, 0 };
-        if (split_inside(x->m, (d4m_key){ x->r[0].lo.p, x->r[0].lo.len }, &x->r[0].hi, &sp))
+        /* ... and so may a whole table's scan, at a key of its own. */
+        if (split_inside(x->m, (d4m_key){ x->r[0].lo.p, x->r[0].lo.len }, &x->r[0].hi, &sp) ||
+            (rows_all && !x->transposed))
             rc = d4m_kv__snap_new(&x->snap, t->db->kv);
         d4m__buf_free(&sp);
     }
@@ -811,6 +820,246 @@ static int reader_consume(d4m_table_iter *x, scan_reader *rd, size_t max, size_t
     return rc ? rc : rc2;
 }
 
+/* Read and take entries from iterator it (NULL: x's, through its ranges)
+ * until limit entries, the end, or stop (if not NULL: *at_stop, as at the
+ * end), or *cap entries (if cap is not NULL; it may shrink meanwhile).
+ * Entries are copied in batches of SCAN_BATCH, and the hash slots of their
+ * column keys fetched, before they are taken. */
+#define SCAN_BATCH 32
+static int scan_run(d4m_table_iter *x, d4m_kv_iter *it, size_t limit, _Atomic size_t *cap,
+                    const d4m_key *stop, size_t *used, bool *at_stop)
+{
+    size_t n = 0;
+    int rc = 0;
+    bool end = false;
+    *at_stop = false;
+    while (!rc && !end) {
+        size_t want = limit - n;
+        if (cap) {
+            size_t c = atomic_load_explicit(cap, memory_order_relaxed);
+            want = c > n ? (c - n < want ? c - n : want) : 0;
+        }
+        if (want == 0)
+            break;
+        if (want > SCAN_BATCH)
+            want = SCAN_BATCH;
+        x->batch.len = 0;
+        size_t got = 0;
+        while (got < want) {
+            int v;
+            if (it) {
+                v = d4m_kv__iter_valid(it);
+                if (!v)
+                    v = d4m_kv__iter_status(it);
+            } else {
+                v = scan_valid(x);
+            }
+            if (v <= 0) {
+                rc = v;
+                *at_stop = v == 0;
+                end = true;
+                break;
+            }
+            d4m_kv_iter *i = it ? it : x->it;
+            d4m_key k = d4m_kv__iter_key(i), val = d4m_kv__iter_value(i);
+            if (stop && d4m_key_cmp(k, *stop) >= 0) {
+                *at_stop = end = true;
+                break;
+            }
+            uint32_t kl = (uint32_t)(k.len - D4M_KV_TABLE_ID_LEN), vl = (uint32_t)val.len;
+            size_t off = x->batch.len, need = off + 8 + kl + vl;
+            if (need > x->batch.cap) {
+                size_t bcap = x->batch.cap ? 2 * x->batch.cap : 4096;
+                while (bcap < need)
+                    bcap *= 2;
+                char *np = d4m__realloc(x->batch.p, bcap);
+                if (!np) {
+                    rc = D4M_ENOMEM;
+                    break;
+                }
+                x->batch.p = np;
+                x->batch.cap = bcap;
+            }
+            char *w = x->batch.p + off;
+            memcpy(w, &kl, 4);
+            memcpy(w + 4, &vl, 4);
+            memcpy(w + 8, k.ptr + D4M_KV_TABLE_ID_LEN, kl);
+            memcpy(w + 8 + kl, val.ptr, vl);
+            x->batch.len = need;
+            scan_block b = { x->batch.p, x->batch.len, x->batch.cap };
+            scan_prefetch(x, &b, off);
+            got++;
+            d4m_kv__iter_next(i);
+        }
+        for (size_t off = 0, e = 0; !rc && e < got; e++) {
+            uint32_t kl, vl;
+            memcpy(&kl, x->batch.p + off, 4);
+            memcpy(&vl, x->batch.p + off + 4, 4);
+            const char *k = x->batch.p + off + 8;
+            int r = scan_take(x, k, kl, (d4m_key){ k + kl, vl });
+            if (r < 0)
+                rc = r;
+            off += 8 + (size_t)kl + vl;
+        }
+        n += got;
+    }
+    *used = n;
+    return rc;
+}
+
+/* The part of a chunk from a shard boundary on, read and built by a
+ * thread of its own into a stream of its own (x->as2) while the caller
+ * reads and builds the part before the boundary: rows never straddle a
+ * boundary, so the two parts are joined at the end (d4m__stream_append)
+ * with only their column keys merged.  The thread reads at most limit
+ * entries; once the caller knows how many the chunk still holds (cap), it
+ * stops there, and if it had read more it drops them and leaves its
+ * iterator's seek key in seek. */
+typedef struct scan_half {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    d4m_table_iter xb;           /* x with the stream and key buffers of this part */
+    d4m_kv_iter *it;
+    size_t limit, taken;
+    _Atomic size_t cap;          /* entries this part may keep (SIZE_MAX: not known yet) */
+    bool cap_set;                /* under mu */
+    d4m_buf seek;                /* it read too far: seek here to go on */
+    int rc;
+    char msg[512];
+} scan_half;
+
+/* The stored key just after entry k of stream as (of table m): seek key. */
+static int entry_successor(d4m_buf *b, const d4m_meta *m, const d4m_assoc_stream *as, size_t k)
+{
+    d4m_key ok, ik;
+    int64_t op, ip;
+    D4M_TRY(d4m__stream_entry(as, k, &ok, &op, &ik, &ip));
+    b->len = 0;
+    d4m_kv__put_table_id(b, m->id);
+    if (!b->p)
+        return D4M_ENOMEM;
+    if (m->keys == D4M_STR) {
+        D4M_TRY(d4m_kv__encode_str(b, ok));
+        D4M_TRY(d4m_kv__encode_str(b, ik));
+    } else {
+        D4M_TRY(d4m_kv__encode_int(b, op));
+        D4M_TRY(d4m_kv__encode_int(b, ip));
+    }
+    return d4m__buf_put(b, "", 1);
+}
+
+static void *scan_half_main(void *arg)
+{
+    scan_half *h = arg;
+    bool end;
+    int rc = scan_run(&h->xb, h->it, h->limit, d4m__scan_halves_eager ? NULL : &h->cap, NULL,
+                      &h->taken, &end);
+    pthread_mutex_lock(&h->mu);
+    while (!h->cap_set)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    size_t cap = atomic_load(&h->cap);
+    if (!rc && cap && h->taken > cap) {
+        rc = entry_successor(&h->seek, h->xb.m, h->xb.as, cap - 1);
+        if (!rc)
+            rc = d4m__stream_truncate(h->xb.as, cap);
+        h->taken = cap;
+    }
+    if (!rc && cap)
+        rc = d4m__stream_sort_inner(h->xb.as);
+    if (rc) {
+        h->rc = rc;
+        snprintf(h->msg, sizeof h->msg, "%s", d4m_error_message());
+    }
+    return NULL;
+}
+
+/* Tell part h how many entries it may keep (0: none), and join it. */
+static int scan_half_join(scan_half *h, size_t cap)
+{
+    pthread_mutex_lock(&h->mu);
+    atomic_store(&h->cap, cap);
+    h->cap_set = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+    d4m__buf_free(&h->xb.dec);
+    d4m__buf_free(&h->xb.prev);
+    d4m__buf_free(&h->xb.batch);
+    return h->rc ? d4m__error(h->rc, "%s", h->msg) : 0;
+}
+
+/* The rest of the chunk (limit entries at most) in two parts read and
+ * built at once: the caller up to shard boundary sp, a thread from sp on
+ * (iterator it2, the caller's on success).  *started is false if no thread
+ * could be made. */
+static int scan_halves(d4m_table_iter *x, size_t limit, const d4m_buf *sp, d4m_kv_iter **it2,
+                       bool *started)
+{
+    *started = false;
+    if (!x->as2)
+        D4M_TRY(d4m__stream_new(&x->as2, x->t->m.keys, x->transposed));
+    scan_half *h = d4m__calloc(1, sizeof *h);
+    if (!h)
+        return D4M_ENOMEM;
+    h->xb = *x;
+    h->xb.as = x->as2;
+    h->xb.dec = h->xb.prev = h->xb.batch = (d4m_buf){ NULL, 0, 0 };
+    h->xb.have_prev = false;
+    h->it = *it2;
+    h->limit = limit;
+    atomic_init(&h->cap, SIZE_MAX);
+    if (pthread_mutex_init(&h->mu, NULL) != 0) {
+        free(h);
+        return 0;
+    }
+    if (pthread_cond_init(&h->cv, NULL) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return 0;
+    }
+    if (pthread_create(&h->th, NULL, scan_half_main, h) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return 0;
+    }
+    *started = true;
+    /* This thread: up to the boundary. */
+    const krange *rg = &x->r[x->cur];
+    d4m_key stop = { sp->p, sp->len };
+    size_t used = 0;
+    bool at_stop = false;
+    int rc = scan_run(x, NULL, limit, NULL, &stop, &used, &at_stop);
+    /* The chunk goes on past the boundary only if this part reached it. */
+    size_t cap = !rc && at_stop ? limit - used : 0;
+    if (!rc && cap)
+        rc = d4m__stream_sort_inner(x->as);   /* while the other part sorts its own */
+    int rc2 = scan_half_join(h, cap);
+    rc = rc ? rc : rc2;
+    if (!rc && cap) {
+        d4m__scan_halves++;
+        d4m__scan_halves_cut += h->seek.len > 0;
+        rc = d4m__stream_append(x->as, x->as2);
+        if (!rc && h->seek.len)
+            rc = d4m_kv__iter_seek(*it2, (d4m_key){ h->seek.p, h->seek.len },
+                                   (d4m_key){ rg->hi.p, rg->hi.len });
+        if (!rc) {
+            /* The other part's iterator carries the scan on. */
+            d4m_kv__iter_free(x->it);
+            x->it = *it2;
+            *it2 = NULL;
+        }
+    }
+    d4m__stream_clear(x->as2);
+    d4m__buf_free(&h->seek);
+    free(h);
+    return rc;
+}
+
 /* Would the rest of the chunk (limit entries) reach split point sp?  An
  * estimate: the chunk's n entries so far took the bytes on disk from its
  * first key to the current one. */
@@ -827,6 +1076,74 @@ static bool split_reachable(d4m_table_iter *x, size_t n, size_t limit, const d4m
     return (double)ahead / (double)done * (double)n <= (double)limit;
 }
 
+/* Without a shard boundary in reach: a key about `want` bytes on disk
+ * after cur and before hi, found by bisection on RocksDB's approximate
+ * sizes over the 8 bytes after the keys' common prefix; false if none. */
+static bool split_guess(d4m_table_iter *x, d4m_key cur, d4m_key hi, uint64_t want, d4m_buf *out)
+{
+    if (hi.len == 0 || d4m_key_cmp(cur, hi) >= 0)
+        return false;
+    size_t p = 0;
+    while (p < cur.len && p < hi.len && cur.ptr[p] == hi.ptr[p])
+        p++;
+    uint64_t a = 0, b = 0;
+    for (size_t i = 0; i < 8; i++) {
+        a = a << 8 | (p + i < cur.len ? (unsigned char)cur.ptr[p + i] : 0);
+        b = b << 8 | (p + i < hi.len ? (unsigned char)hi.ptr[p + i] : 0);
+    }
+    if (b <= a + 1)
+        return false;
+    d4m_kv *kv = x->t->db->kv;
+    uint64_t lo = a;
+    for (int step = 0; step < 64 && b - a > 1; step++) {
+        uint64_t mid = a + (b - a) / 2;
+        out->len = 0;
+        if (d4m__buf_put(out, cur.ptr, p))
+            return false;
+        for (int i = 7; i >= 0; i--) {
+            char c = (char)(mid >> (8 * i));
+            if (d4m__buf_put(out, &c, 1))
+                return false;
+        }
+        if (d4m_kv__approx_size(kv, cur, (d4m_key){ out->p, out->len }) < want)
+            a = mid;
+        else
+            b = mid;
+    }
+    if (a == lo)
+        return false;   /* nothing measurable before it: too close to tell */
+    out->len = 0;
+    if (d4m__buf_put(out, cur.ptr, p))
+        return false;
+    for (int i = 7; i >= 0; i--) {
+        char c = (char)(b >> (8 * i));
+        if (d4m__buf_put(out, &c, 1))
+            return false;
+    }
+    return d4m_key_cmp((d4m_key){ out->p, out->len }, hi) < 0;
+}
+
+/* A split key for the rest of a chunk of limit entries (n read so far),
+ * when no shard boundary is in reach: a little before half-way to the
+ * chunk's probable end (the second part reads on to the end). */
+static bool split_somewhere(d4m_table_iter *x, size_t n, size_t limit, d4m_key hi, d4m_buf *out)
+{
+    if (n == 0 || x->first.len == 0)
+        return false;
+    d4m_key cur = d4m_kv__iter_key(x->it);
+    d4m_kv *kv = x->t->db->kv;
+    uint64_t done = d4m_kv__approx_size(kv, (d4m_key){ x->first.p, x->first.len }, cur);
+    uint64_t rest = d4m_kv__approx_size(kv, cur, hi);
+    if (done == 0 || rest == 0)
+        return false;
+    double want = 0.45 * (double)done / (double)n * (double)limit;
+    if (want > 0.5 * (double)rest)
+        want = 0.5 * (double)rest;
+    if (want < 65536)
+        return false;   /* too little to share */
+    return split_guess(x, cur, hi, (uint64_t)want, out);
+}
+
 /* The rest of the chunk (limit entries at most) through reader threads.
  * *started is false if no thread could be made (the caller goes on alone). */
 static int scan_parallel(d4m_table_iter *x, size_t n, size_t limit, bool *started)
@@ -837,74 +1154,30 @@ static int scan_parallel(d4m_table_iter *x, size_t n, size_t limit, bool *starte
         if (!x->rd)
             return D4M_ENOMEM;
     }
-    /* A second reader from the next shard boundary, if the chunk gets
-     * there. */
+    /* The part from the next shard boundary on by a thread of its own, if
+     * the chunk gets there; else from a key of about half-way. */
     d4m_buf sp = { NULL, 0, 0 };
-    scan_reader *r2 = NULL;
     d4m_kv_iter *it2 = NULL;
     const krange *rg = &x->r[x->cur];
     if (x->snap && x->nr == 1 && d4m_kv__iter_valid(x->it) &&
-        split_inside(x->m, d4m_kv__iter_key(x->it), &rg->hi, &sp) &&
-        split_reachable(x, n, limit, &sp)) {
-        r2 = d4m__calloc(1, sizeof *r2);
-        if (r2 && d4m_kv__iter_new(&it2, x->t->db->kv, x->snap, (d4m_key){ sp.p, sp.len },
-                                   (d4m_key){ rg->hi.p, rg->hi.len }) == 0 &&
-            reader_start(r2, x, it2, false, limit, NULL) == 0) {
-            /* started */
-        } else {
-            d4m_kv__iter_free(it2);
-            it2 = NULL;
-            free(r2);
-            r2 = NULL;
-        }
-    }
-    if (reader_start(x->rd, x, NULL, true, limit, r2 ? &sp : NULL) != 0) {
-        int rc = 0;
-        if (r2) {
-            rc = reader_join(r2, true);
-            reader_blocks_free(r2);
-            free(r2);
-            d4m_kv__iter_free(it2);
-        }
-        d4m__buf_free(&sp);
-        return rc;
-    }
-    *started = true;
-    size_t used = 0;
-    int rc = reader_consume(x, x->rd, limit, &used);
-    if (r2) {
-        bool go_on = !rc && x->rd->at_stop_key && used < limit;
-        size_t used2 = 0;
-        if (go_on) {
-            rc = reader_consume(x, r2, limit - used, &used2);
-            /* The second reader's iterator carries the scan on: sought
-             * back to just after the last entry taken if it read further. */
-            if (!rc && r2->taken > used2) {
-                d4m_buf k = { NULL, 0, 0 };
-                d4m_kv__put_table_id(&k, x->m->id);
-                rc = d4m__buf_put(&k, x->last.p, x->last.len);
-                if (!rc)
-                    rc = d4m__buf_put(&k, "", 1);
-                if (!rc)
-                    rc = d4m_kv__iter_seek(it2, (d4m_key){ k.p, k.len },
-                                           (d4m_key){ rg->hi.p, rg->hi.len });
-                d4m__buf_free(&k);
-            }
-            if (!rc) {
-                d4m_kv__iter_free(x->it);
-                x->it = it2;
-                it2 = NULL;
-            }
-        } else {
-            int rc2 = reader_join(r2, true);
-            rc = rc ? rc : rc2;
-        }
-        reader_blocks_free(r2);
-        free(r2);
+        ((split_inside(x->m, d4m_kv__iter_key(x->it), &rg->hi, &sp) &&
+          split_reachable(x, n, limit, &sp)) ||
+         split_somewhere(x, n, limit, (d4m_key){ rg->hi.p, rg->hi.len }, &sp)) &&
+        d4m_kv__iter_new(&it2, x->t->db->kv, x->snap, (d4m_key){ sp.p, sp.len },
+                         (d4m_key){ rg->hi.p, rg->hi.len }) == 0) {
+        int rc = scan_halves(x, limit, &sp, &it2, started);
         d4m_kv__iter_free(it2);
+        if (*started || rc) {
+            d4m__buf_free(&sp);
+            return rc;
+        }
     }
     d4m__buf_free(&sp);
-    return rc;
+    if (reader_start(x->rd, x, NULL, true, limit, NULL) != 0)
+        return 0;
+    *started = true;
+    size_t used = 0;
+    return reader_consume(x, x->rd, limit, &used);
 }
 
 static unsigned scan_threads(void)

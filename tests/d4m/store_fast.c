@@ -520,3 +520,137 @@ Test(store_scan, reader_thread_str, .fini = tmpdb_fini) { big_scan(D4M_STR, fals
 Test(store_scan, reader_thread_int, .fini = tmpdb_fini) { big_scan(D4M_NUM, false); }
 Test(store_scan, second_reader_str, .fini = tmpdb_fini) { big_scan(D4M_STR, true); }
 Test(store_scan, second_reader_int, .fini = tmpdb_fini) { big_scan(D4M_NUM, true); }
+
+/* Chunks read in two parts at shard boundaries, each part building its
+ * own Assoc (d4m/table.c, scan_halves), joined: the same chunks as one
+ * thread reads, over 1, 2 and 8 shards, for chunks that end before, at
+ * and after a boundary.  Rows of both parts share column keys; string
+ * values only in the last rows, so a part of numbers is joined with a part
+ * of strings. */
+static void halves_scan(d4m_kind kind, bool eager)
+{
+    d4m__scan_halves_eager = eager;
+    tmpdb d = tmpdb_new();
+    enum { N = 600 };
+    d4m_key rk[N], ck[N], vk[N];
+    double rn[N], cn[N];
+    char text[N][3][16];
+    for (int i = 0; i < N; i++) {
+        int r = i / 3 + 1, c = (i * 7) % 23 + 1;
+        rn[i] = r;
+        cn[i] = c;
+        snprintf(text[i][0], 16, "r%03d", r);
+        snprintf(text[i][1], 16, "c%d", c);
+        if (r > 150)
+            snprintf(text[i][2], 16, "s%d", i);
+        else
+            snprintf(text[i][2], 16, "%d", i + 1);
+        rk[i] = K(text[i][0]);
+        ck[i] = K(text[i][1]);
+        vk[i] = K(text[i][2]);
+    }
+    static const unsigned shards[] = { 1, 2, 8 };
+    static const size_t chunks[] = { 0, 1, 7, 150, 299, 300, 301, 599, 600, 1000 };
+    for (size_t si = 0; si < 3; si++) {
+        char name[16];
+        snprintf(name, sizeof name, "T%u", shards[si]);
+        d4m_table *t = table_new(d.db, name, kind, 0, 0, shards[si], D4M_COMBINE_NONE);
+        CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, N) : d4m_vec_num(rn, N),
+                                       kind == D4M_STR ? d4m_vec_str(ck, N) : d4m_vec_num(cn, N),
+                                       d4m_vec_str(vk, N), D4M_PUT_BULK));
+        cr_assert_eq(t->m.nsplits, shards[si] - 1);
+        for (size_t ci = 0; ci < sizeof chunks / sizeof *chunks; ci++) {
+            d4m__scan_split_any = false;
+            d4m__scan_par_min = (size_t)1 << 30;   /* one thread */
+            char *one = chunks_text(t, NULL, NULL, chunks[ci]);
+            split_always();
+            char *two = chunks_text(t, NULL, NULL, chunks[ci]);
+            cr_assert_str_eq(two, one, "%u shards, chunks of %zu", shards[si], chunks[ci]);
+            /* A row range starting inside the first shard, too. */
+            free(one);
+            free(two);
+            d4m__scan_split_any = false;
+            d4m__scan_par_min = (size_t)1 << 30;
+            const char *rq = kind == D4M_STR ? "r010,:,r190," : "10,:,190,";
+            one = chunks_text(t, rq, NULL, chunks[ci]);
+            split_always();
+            two = chunks_text(t, rq, NULL, chunks[ci]);
+            cr_assert_str_eq(two, one, "%u shards, rows %s, chunks of %zu", shards[si], rq,
+                             chunks[ci]);
+            free(one);
+            free(two);
+        }
+        d4m_table_close(t);
+    }
+    /* Both ways through: parts joined, and second parts cut back. */
+    cr_assert_gt(d4m__scan_halves, 10);
+    if (eager)
+        cr_assert_gt(d4m__scan_halves_cut, 10);
+    tmpdb_free(&d);
+}
+
+Test(store_scan, halves_str, .fini = tmpdb_fini) { halves_scan(D4M_STR, false); }
+Test(store_scan, halves_int, .fini = tmpdb_fini) { halves_scan(D4M_NUM, false); }
+Test(store_scan, halves_cut_back_str, .fini = tmpdb_fini) { halves_scan(D4M_STR, true); }
+Test(store_scan, halves_cut_back_int, .fini = tmpdb_fini) { halves_scan(D4M_NUM, true); }
+
+/* One shard: a whole table's scan is cut at a key of its own, about
+ * half-way through the chunk (split_somewhere, from RocksDB's approximate
+ * sizes); the chunks equal those one thread reads. */
+static void one_shard_halves(d4m_kind kind)
+{
+    tmpdb d = tmpdb_new();
+    d4m_table *t = table_new(d.db, "T", kind, 0, 0, 1, D4M_COMBINE_NONE);
+    enum { N = 200000 };
+    double *rn = calloc(N, sizeof *rn), *cn = calloc(N, sizeof *cn), *v = calloc(N, sizeof *v);
+    d4m_key *rk = calloc(N, sizeof *rk), *ck = calloc(N, sizeof *ck);
+    char *text = calloc(N, 32);
+    cr_assert(rn && cn && v && rk && ck && text);
+    for (size_t i = 0; i < N; i++) {
+        size_t r = i / 5 + 1, c = (i * 37) % 3001 + 1;
+        rn[i] = (double)r;
+        cn[i] = (double)c;
+        v[i] = (double)(i % 89 + 1);
+        char *p = text + 32 * i;
+        int lr = snprintf(p, 16, "row%07zu", r), lc = snprintf(p + 16, 16, "col%zu", c);
+        rk[i] = (d4m_key){ p, (size_t)lr };
+        ck[i] = (d4m_key){ p + 16, (size_t)lc };
+    }
+    CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, N) : d4m_vec_num(rn, N),
+                                   kind == D4M_STR ? d4m_vec_str(ck, N) : d4m_vec_num(cn, N),
+                                   d4m_vec_num(v, N), D4M_PUT_BULK));
+    cr_assert_eq(t->m.nsplits, 0);
+    static const size_t chunks[] = { 0, 50000, 150000 };
+    for (size_t ci = 0; ci < 3; ci++) {
+        d4m_table_iter *one = NULL, *two = NULL;
+        CHECK_OK(d4m_set_threads(1));
+        CHECK_OK(d4m_table_iter_new(&one, t, NULL, NULL, chunks[ci]));
+        CHECK_OK(d4m_set_threads(2));
+        CHECK_OK(d4m_table_iter_new(&two, t, NULL, NULL, chunks[ci]));
+        size_t total = 0;
+        for (;;) {
+            d4m_assoc *a = NULL, *b = NULL;
+            CHECK_OK(d4m_set_threads(1));
+            int ra = d4m_table_iter_next(&a, one);
+            CHECK_OK(d4m_set_threads(2));
+            int rb = d4m_table_iter_next(&b, two);
+            cr_assert(ra >= 0 && rb == ra, "%d %d: %s", ra, rb, d4m_error_message());
+            assert_same(b, a, "chunk");
+            total += d4m_assoc_nnz(a);
+            d4m_assoc_free(a);
+            d4m_assoc_free(b);
+            if (ra == D4M_ITER_DONE)
+                break;
+        }
+        cr_assert_eq(total, N);
+        d4m_table_iter_free(one);
+        d4m_table_iter_free(two);
+    }
+    cr_assert_gt(d4m__scan_halves, 2);
+    free(rn); free(cn); free(v); free(rk); free(ck); free(text);
+    d4m_table_close(t);
+    tmpdb_free(&d);
+}
+
+Test(store_scan, one_shard_halves_str, .fini = tmpdb_fini) { one_shard_halves(D4M_STR); }
+Test(store_scan, one_shard_halves_int, .fini = tmpdb_fini) { one_shard_halves(D4M_NUM); }
