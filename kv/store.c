@@ -299,6 +299,26 @@ static int mark_check(d4m_kv *kv)
     return rc;
 }
 
+/* The block cache size the environment asks for: D4M_BLOCK_CACHE_MB, a
+ * whole number of MiB from 8 to 1048576 (1 TiB), or *mb = 0 when it is
+ * unset or empty (the default size). */
+static int block_cache_mb(uint64_t *mb)
+{
+    *mb = 0;
+    const char *e = getenv("D4M_BLOCK_CACHE_MB");
+    if (!e || !*e)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(e, &end, 10);
+    if (errno || *end || *e < '0' || *e > '9' || v < 8 || v > (1ull << 20))
+        return d4m__error(D4M_EINVAL,
+                          "D4M_BLOCK_CACHE_MB=%s: want a whole number of MiB from 8 to 1048576",
+                          e);
+    *mb = v;
+    return 0;
+}
+
 int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
 {
     *out = NULL;
@@ -316,6 +336,9 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
         if (access(cur, F_OK) != 0)
             return d4m__error(D4M_ENOTFOUND, "%s is not a d4m database (no CURRENT file)", path);
     }
+
+    uint64_t cache_mb;
+    D4M_TRY(block_cache_mb(&cache_mb));
 
     d4m_kv *kv = d4m__calloc(1, sizeof *kv);
     if (!kv)
@@ -348,11 +371,14 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
      * the data per load (each such level costs every seek a file). */
     rocksdb_options_set_level_compaction_dynamic_level_bytes(kv->opts, 1);
     /* Queries read the same blocks again and again: a block cache of 1/16
-     * of memory (64 MiB to 1 GiB) instead of RocksDB's 8 MiB. */
+     * of memory (64 MiB to 1 GiB) instead of RocksDB's 8 MiB, unless
+     * D4M_BLOCK_CACHE_MB says otherwise. */
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     size_t cache = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 16 : (64u << 20);
     if (cache < (64u << 20)) cache = 64u << 20;
     if (cache > ((size_t)1 << 30)) cache = (size_t)1 << 30;
+    if (cache_mb)
+        cache = (size_t)cache_mb << 20;
     kv->cache = rocksdb_cache_create_lru(cache);
     kv->table = rocksdb_block_based_options_create();
     if (kv->cache && kv->table) {
@@ -404,6 +430,11 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
 }
 
 bool d4m_kv__readonly(const d4m_kv *kv) { return (kv->flags & D4M_KV_READONLY) != 0; }
+size_t d4m_kv__cache_bytes(const d4m_kv *kv)
+{
+    return kv->cache ? rocksdb_cache_get_capacity(kv->cache) : 0;
+}
+
 const char *d4m_kv__path(const d4m_kv *kv) { return kv->path; }
 
 int d4m_kv__get(d4m_kv *kv, const d4m_kv_snap *snap, d4m_key key, d4m_buf *val, bool *found)
@@ -546,7 +577,8 @@ int d4m_kv__iter_new_opts(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap
         rocksdb_readoptions_set_fill_cache(it->ro, 0);
     /* The upper bound lets RocksDB stop early and skip tombstones past it;
      * the iterator keeps the address of the options' bound, so one is set
-     * now and changed per seek (iter_seek); iter_valid checks it as well. */
+     * now and changed per seek (iter_seek), and RocksDB's own check of it
+     * is the only one (iter_valid). */
     rocksdb_readoptions_set_iterate_upper_bound(it->ro, no_bound, sizeof no_bound);
     it->it = rocksdb_create_iterator(kv->db, it->ro);
     if (!it->it) {
@@ -577,18 +609,9 @@ int d4m_kv__iter_seek(d4m_kv_iter *it, d4m_key lo, d4m_key hi)
     return 0;
 }
 
-bool d4m_kv__iter_valid(const d4m_kv_iter *it)
-{
-    if (!rocksdb_iter_valid(it->it))
-        return false;
-    if (!it->has_hi)
-        return true;
-    size_t n;
-    const char *k = rocksdb_iter_key(it->it, &n);
-    size_t m = n < it->hi.len ? n : it->hi.len;
-    int c = memcmp(k, it->hi.p, m);
-    return c < 0 || (c == 0 && n < it->hi.len);
-}
+/* RocksDB holds the iterator under the upper bound set at the seek, so
+ * that validity is all there is to ask. */
+bool d4m_kv__iter_valid(const d4m_kv_iter *it) { return rocksdb_iter_valid(it->it); }
 
 void d4m_kv__iter_next(d4m_kv_iter *it) { rocksdb_iter_next(it->it); }
 
