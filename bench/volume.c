@@ -35,11 +35,16 @@
  * "goals" object; progress on stderr.  Exit status: 0 ok, 1 a library
  * error, 2 bad usage, 3 a box read wrong voxels.
  *
- *   d4m-bench-volume [--small] [--boxes N] [--dir DIR] [--keep]
+ *   d4m-bench-volume [--small] [--boxes N] [--dir DIR] [--keep] [--reuse]
+ *                    [--only SOURCE,...]
  *
  * --small: a 256 x 256 x 64 volume and 50 boxes per size, for a quick run.
  * --dir: where the files and the database go (default: a new directory in
  * /tmp, removed at the end unless --keep).
+ * --reuse: with --dir, keep the d4m volumes a --keep run left there (their
+ * ingest_seconds is then -1) instead of ingesting them again.
+ * --only: measure only the named sources (the goals line then holds only
+ * the ratios whose sources ran; the others are null).
  */
 #define _GNU_SOURCE
 #include <ftw.h>
@@ -112,6 +117,26 @@ static inline uint16_t pattern(int64_t z, int64_t y, int64_t x)
 /* ------------------------------------------------------------ the data */
 
 static char g_dir[512];
+static const char *g_only;   /* --only: comma-separated source names */
+static int g_reuse;          /* --reuse */
+
+/* Whether --only selects the source name. */
+static int selected(const char *name)
+{
+    if (!g_only)
+        return 1;
+    size_t n = strlen(name);
+    for (const char *p = g_only; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && memcmp(p, name, n) == 0)
+            return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
 
 static const char *path_in(const char *name)
 {
@@ -268,11 +293,21 @@ static void ingest_volume(source *s, d4m_db *db, const char *table, d4m_volume_l
         s->brick = brick;
         s->codec = codec == D4M_CODEC_LZ4 ? "lz4" : codec == D4M_CODEC_ZSTD ? "zstd" : "raw";
     }
-    fprintf(stderr, PROG ": ingesting %s ...\n", s->name);
-    double t0 = now();
-    CALL(d4m_volume_ingest_fits(db, table, (const char *const *)g_slices, (size_t)NZ, &o));
-    s->ingest_seconds = now() - t0;
-    CALL(d4m_volume_open(&s->vol, db, table));
+    if (!selected(s->name))
+        return;
+    if (g_reuse && d4m_volume_open(&s->vol, db, table) == 0) {
+        fprintf(stderr, PROG ": reusing %s\n", s->name);
+        s->ingest_seconds = -1;
+    } else {
+        if (g_reuse)
+            d4m_table_drop(db, table);   /* a table that is no volume, if any */
+        fprintf(stderr, PROG ": ingesting %s ...\n", s->name);
+        double t0 = now();
+        CALL(d4m_volume_ingest_fits(db, table, (const char *const *)g_slices, (size_t)NZ,
+                                    &o));
+        s->ingest_seconds = now() - t0;
+        CALL(d4m_volume_open(&s->vol, db, table));
+    }
     d4m_volume_info info;
     CALL(d4m_volume_info_get(&info, s->vol));
     s->bytes = info.approx_bytes;
@@ -373,6 +408,31 @@ static timing run(source *s, const origin *boxes, int edge, uint16_t *buf)
     return r;
 }
 
+/* The goals line: numbers, or null where a source did not run. */
+static void print_num(const char *name, double x)
+{
+    if (isfinite(x))
+        printf(",\"%s\":%.4g", name, x);
+    else
+        printf(",\"%s\":null", name);
+}
+
+static void print_pair(const char *name, double a, double b)
+{
+    if (isfinite(a) && isfinite(b))
+        printf(",\"%s\":[%.3f,%.3f]", name, a, b);
+    else
+        printf(",\"%s\":null", name);
+}
+
+/* One goal: true/false, or null when its figures (summed into `figures`)
+ * did not all exist; `first` leaves out the comma. */
+static void print_met(const char *name, int met, double figures, int first)
+{
+    printf("%s\"%s\":%s", first ? "" : ",", name,
+           !isfinite(figures) ? "null" : met ? "true" : "false");
+}
+
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st; (void)flag; (void)f;
@@ -392,8 +452,13 @@ int main(int argc, char **argv)
             NBOX = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             dir = argv[++i];
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            g_only = argv[++i];
+        else if (strcmp(argv[i], "--reuse") == 0)
+            g_reuse = 1;
         else {
-            fprintf(stderr, "usage: " PROG " [--small] [--boxes N] [--dir DIR] [--keep]\n");
+            fprintf(stderr, "usage: " PROG " [--small] [--boxes N] [--dir DIR] [--keep] [--reuse]"
+                            " [--only SOURCE,...]\n");
             return 2;
         }
     }
@@ -440,12 +505,14 @@ int main(int argc, char **argv)
     snprintf(dbpath, sizeof dbpath, "%s/db", g_dir);
     d4m_db *db;
     CALL(d4m_db_open(&db, dbpath, D4M_DB_CREATE));
-    char **tables;
-    size_t nt;
-    CALL(d4m_db_list(&tables, &nt, db));
-    for (size_t i = 0; i < nt; i++)
-        CALL(d4m_table_drop(db, tables[i]));
-    d4m_free(tables);
+    if (!g_reuse) {
+        char **tables;
+        size_t nt;
+        CALL(d4m_db_list(&tables, &nt, db));
+        for (size_t i = 0; i < nt; i++)
+            CALL(d4m_table_drop(db, tables[i]));
+        d4m_free(tables);
+    }
     ingest_volume(&src[BRICKS], db, "vbricks", D4M_VOLUME_BRICKS, 64, D4M_CODEC_RAW);
     ingest_volume(&src[BRICKS_C], db, "vbricks_zstd", D4M_VOLUME_BRICKS, 64, D4M_CODEC_ZSTD);
     ingest_volume(&src[BRICKS_L], db, "vbricks_lz4", D4M_VOLUME_BRICKS, 64, D4M_CODEC_LZ4);
@@ -453,8 +520,10 @@ int main(int argc, char **argv)
     ingest_volume(&src[BRICKS32_C], db, "vbricks32_zstd", D4M_VOLUME_BRICKS, 32,
                   D4M_CODEC_ZSTD);
     ingest_volume(&src[TRIPLES], db, "vtriples", D4M_VOLUME_TRIPLES, 0, D4M_CODEC_RAW);
-    write_h5(&src[HDF5], "v.h5", 0);
-    write_h5(&src[HDF5_D], "v-deflate.h5", 1);
+    if (selected(src[HDF5].name))
+        write_h5(&src[HDF5], "v.h5", 0);
+    if (selected(src[HDF5_D].name))
+        write_h5(&src[HDF5_D], "v-deflate.h5", 1);
     src[FITS_SUB].fits = src[FITS_SL].fits = open_slices();
     src[FITS_SUB].read = read_fits_subset;
     src[FITS_SL].read = read_fits_slices;
@@ -468,6 +537,9 @@ int main(int argc, char **argv)
     for (int e = 0; e < 2; e++) {
         origin *boxes = make_boxes(edges[e], 20261121u + (uint64_t)edges[e]);
         for (int i = 0; i < NSRC; i++) {
+            med[e][i] = NAN;
+            if (!selected(src[i].name))
+                continue;
             fprintf(stderr, PROG ": %d^3 boxes from %s ...\n", edges[e], src[i].name);
             timing t = run(&src[i], boxes, edges[e], buf);
             med[e][i] = t.median;
@@ -486,30 +558,35 @@ int main(int argc, char **argv)
         }
         free(boxes);
     }
-    /* the goals of the issue, from this run's figures */
-    double bpv_c = (double)src[BRICKS_C].bytes / voxels;
-    printf("{\"bench\":\"volume-goals\","
-           "\"bricks_over_hdf5\":[%.3f,%.3f],"
-           "\"bricks_compressed_bytes_per_voxel\":%.4f,"
-           "\"hdf5_deflate_over_bricks_compressed\":[%.2f,%.2f],"
-           "\"fits_slices_over_triples\":[%.2f,%.2f],"
-           "\"bricks32_over_hdf5\":[%.3f,%.3f],"
-           "\"bricks32_compressed_bytes_per_voxel\":%.4f,"
-           "\"hdf5_deflate_over_bricks32_compressed\":[%.2f,%.2f],"
-           "\"met\":{\"bricks_le_hdf5\":%s,\"compressed_le_1.25_bpv\":%s,"
-           "\"compressed_5x_deflate\":%s,\"triples_lt_fits_slices\":%s}}\n",
-           med[0][BRICKS] / med[0][HDF5], med[1][BRICKS] / med[1][HDF5], bpv_c,
-           med[0][HDF5_D] / med[0][BRICKS_C], med[1][HDF5_D] / med[1][BRICKS_C],
-           med[0][FITS_SL] / med[0][TRIPLES], med[1][FITS_SL] / med[1][TRIPLES],
-           med[0][BRICKS32] / med[0][HDF5], med[1][BRICKS32] / med[1][HDF5],
-           (double)src[BRICKS32_C].bytes / voxels,
-           med[0][HDF5_D] / med[0][BRICKS32_C], med[1][HDF5_D] / med[1][BRICKS32_C],
-           (med[0][BRICKS] <= med[0][HDF5] && med[1][BRICKS] <= med[1][HDF5]) ? "true" : "false",
-           bpv_c <= 1.25 ? "true" : "false",
-           (med[0][HDF5_D] >= 5 * med[0][BRICKS_C] && med[1][HDF5_D] >= 5 * med[1][BRICKS_C])
-               ? "true" : "false",
-           (med[0][TRIPLES] < med[0][FITS_SL] && med[1][TRIPLES] < med[1][FITS_SL]) ? "true"
-                                                                                  : "false");
+    /* the goals of the issue, from this run's figures (null where a source
+     * did not run) */
+    double bpv_c = selected(src[BRICKS_C].name) ? (double)src[BRICKS_C].bytes / voxels : NAN;
+    double bpv_c32 = selected(src[BRICKS32_C].name) ? (double)src[BRICKS32_C].bytes / voxels
+                                                     : NAN;
+    printf("{\"bench\":\"volume-goals\"");
+    print_pair("bricks_over_hdf5", med[0][BRICKS] / med[0][HDF5], med[1][BRICKS] / med[1][HDF5]);
+    print_num("bricks_compressed_bytes_per_voxel", bpv_c);
+    print_pair("hdf5_deflate_over_bricks_compressed", med[0][HDF5_D] / med[0][BRICKS_C],
+               med[1][HDF5_D] / med[1][BRICKS_C]);
+    print_pair("fits_slices_over_triples", med[0][FITS_SL] / med[0][TRIPLES],
+               med[1][FITS_SL] / med[1][TRIPLES]);
+    print_pair("bricks32_over_hdf5", med[0][BRICKS32] / med[0][HDF5],
+               med[1][BRICKS32] / med[1][HDF5]);
+    print_num("bricks32_compressed_bytes_per_voxel", bpv_c32);
+    print_pair("hdf5_deflate_over_bricks32_compressed", med[0][HDF5_D] / med[0][BRICKS32_C],
+               med[1][HDF5_D] / med[1][BRICKS32_C]);
+    printf(",\"met\":{");
+    print_met("bricks_le_hdf5", med[0][BRICKS] / med[0][HDF5] <= 1 &&
+                                med[1][BRICKS] / med[1][HDF5] <= 1,
+              med[0][BRICKS] / med[0][HDF5] + med[1][BRICKS] / med[1][HDF5], 1);
+    print_met("compressed_le_1.25_bpv", bpv_c <= 1.25, bpv_c, 0);
+    print_met("compressed_5x_deflate", med[0][HDF5_D] >= 5 * med[0][BRICKS_C] &&
+                                       med[1][HDF5_D] >= 5 * med[1][BRICKS_C],
+              med[0][HDF5_D] / med[0][BRICKS_C] + med[1][HDF5_D] / med[1][BRICKS_C], 0);
+    print_met("triples_lt_fits_slices", med[0][TRIPLES] < med[0][FITS_SL] &&
+                                        med[1][TRIPLES] < med[1][FITS_SL],
+              med[0][TRIPLES] + med[1][TRIPLES] + med[0][FITS_SL] + med[1][FITS_SL], 0);
+    printf("}}\n");
     free(buf);
     for (int i = 0; i < NSRC; i++)
         d4m_volume_close(src[i].vol);
