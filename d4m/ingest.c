@@ -73,14 +73,14 @@ d4m_comm d4m_comm_self(void)
 
 /* ------------------------------------------------------- collectives */
 
-static int c_bcast(const d4m_comm *c, void *buf, size_t len, int root)
+int d4m__comm_bcast(const d4m_comm *c, void *buf, size_t len, int root)
 {
     if (c->size <= 1 || !c->bcast)
         return 0;
     return c->bcast(c->ctx, buf, len, root) ? d4m__error(D4M_EMPI, "broadcast failed") : 0;
 }
 
-static int c_allgather(const d4m_comm *c, const void *send, size_t len, void *recv)
+int d4m__comm_allgather(const d4m_comm *c, const void *send, size_t len, void *recv)
 {
     if (c->size <= 1 || !c->allgather) {
         memcpy(recv, send, len);
@@ -89,16 +89,24 @@ static int c_allgather(const d4m_comm *c, const void *send, size_t len, void *re
     return c->allgather(c->ctx, send, len, recv) ? d4m__error(D4M_EMPI, "allgather failed") : 0;
 }
 
-/* Every rank's code; 0 if all are 0.  *who = the first failing rank. */
-static int agree(d4m_ingest *g, int rc, int *who)
+int d4m__comm_check(const d4m_comm *c, const char *what)
+{
+    if (c->size < 1 || c->rank < 0 || c->rank >= c->size ||
+        (c->size > 1 && (!c->barrier || !c->bcast || !c->allgather)))
+        return d4m__error(D4M_EINVAL, "%s: bad communicator (rank %d of %d)", what, c->rank,
+                          c->size);
+    return 0;
+}
+
+int d4m__comm_agree(const d4m_comm *c, int rc, int *who)
 {
     int32_t mine = rc;
-    int32_t *all = d4m__malloc(d4m__mul((size_t)g->comm.size, sizeof *all));
+    int32_t *all = d4m__malloc(d4m__mul((size_t)c->size, sizeof *all));
     if (!all)
         return D4M_ENOMEM;   /* cannot agree: the others will fail at the next step */
-    int e = c_allgather(&g->comm, &mine, sizeof mine, all);
+    int e = d4m__comm_allgather(c, &mine, sizeof mine, all);
     int out = 0;
-    for (int r = 0; !e && r < g->comm.size; r++)
+    for (int r = 0; !e && r < c->size; r++)
         if (all[r]) {
             out = all[r];
             *who = r;
@@ -313,10 +321,7 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
     if (opts->version != D4M_INGEST_OPTIONS_VERSION)
         return d4m__error(D4M_EINVAL, "ingest options version %u, expected %u", opts->version,
                           D4M_INGEST_OPTIONS_VERSION);
-    if (comm->size < 1 || comm->rank < 0 || comm->rank >= comm->size ||
-        (comm->size > 1 && (!comm->barrier || !comm->bcast || !comm->allgather)))
-        return d4m__error(D4M_EINVAL, "ingest: bad communicator (rank %d of %d)", comm->rank,
-                          comm->size);
+    D4M_TRY(d4m__comm_check(comm, "ingest"));
     /* The ranks are the parallelism: idle helper threads of each rank would
      * spin on the cores the other ranks need. */
     if (comm->size > 1)
@@ -357,7 +362,7 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
         hdr[1] = rec.len;
         hdr[2] = ((uint64_t)getpid() << 20) ^ (uint64_t)time(NULL);
     }
-    int e = c_bcast(comm, hdr, sizeof hdr, 0);
+    int e = d4m__comm_bcast(comm, hdr, sizeof hdr, 0);
     if (!e && (int64_t)hdr[0] == 0) {
         /* Every rank takes part in the second broadcast, whatever happens. */
         char *tmp = comm->rank == 0 ? rec.p : malloc(hdr[1] ? (size_t)hdr[1] : 1);
@@ -365,7 +370,7 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
             /* Cannot take part: the job cannot go on consistently. */
             rc = d4m__error(D4M_ENOMEM, "ingest: out of memory for the table records");
         } else {
-            e = c_bcast(comm, tmp, (size_t)hdr[1], 0);
+            e = d4m__comm_bcast(comm, tmp, (size_t)hdr[1], 0);
             if (!e && !rc)
                 rc = unpack_records(g, tmp, (size_t)hdr[1]);
             if (comm->rank != 0)
@@ -387,7 +392,7 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
     }
     /* Nobody writes before rank 0 has cleaned up, and all agree to start. */
     int who = 0;
-    int all = agree(g, rc, &who);
+    int all = d4m__comm_agree(&g->comm, rc, &who);
     if (all) {
         if (!rc)
             rc = d4m__error(D4M_EMPI, "ingest: rank %d failed to start (code %d)", who, all);
@@ -746,7 +751,7 @@ int d4m_ingest_commit(d4m_ingest *g)
     if (!rc)
         rc = write_list(g);
     int who = 0;
-    int all = agree(g, rc, &who);
+    int all = d4m__comm_agree(&g->comm, rc, &who);
     if (all) {
         if (!rc)
             rc = d4m__error(D4M_EMPI, "ingest: rank %d failed (code %d); nothing was loaded",
@@ -770,7 +775,7 @@ int d4m_ingest_commit(d4m_ingest *g)
         free(files);
         result = rc;
     }
-    int e = c_bcast(&g->comm, &result, sizeof result, 0);
+    int e = d4m__comm_bcast(&g->comm, &result, sizeof result, 0);
     if (g->comm.rank != 0) {
         if (e)
             rc = e;

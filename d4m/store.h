@@ -17,6 +17,7 @@
 #include "kv.h"
 #include "d4m.h"
 #include "d4m/db.h"
+#include "d4m/ingest.h"
 
 typedef enum { ROLE_MAIN = 0, ROLE_TRANSPOSE = 1, ROLE_DEGREE = 2 } table_role;
 
@@ -145,6 +146,16 @@ int d4m__sink_close(d4m_sink *s);
 int d4m__sink_commit(d4m_sink *s);
 /* Free; files not ingested are removed unless keep_files. */
 void d4m__sink_discard(d4m_sink *s);
+
+/* Collectives over a d4m_comm (d4m/ingest.c); one rank, or no callbacks,
+ * needs no exchange.  Each returns 0 or D4M_EMPI. */
+int d4m__comm_bcast(const d4m_comm *c, void *buf, size_t len, int root);
+int d4m__comm_allgather(const d4m_comm *c, const void *send, size_t len, void *recv);
+/* D4M_EINVAL unless c is a usable communicator ("what: bad communicator"). */
+int d4m__comm_check(const d4m_comm *c, const char *what);
+/* Every rank's rc: 0 if all are 0, else the first failing rank's code (and
+ * *who that rank). */
+int d4m__comm_agree(const d4m_comm *c, int rc, int *who);
 
 /* Decimal string keys as positions for an integer-keyed table. */
 int d4m__vec_to_positions(d4m_vec *out, double **store, d4m_vec in, const char *what);

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <fitsio.h>
 #include <lz4.h>
@@ -494,6 +495,7 @@ struct d4m_volume_load {
     char **ssts;
     size_t nssts, capssts;
     unsigned seq;
+    int rank;                /* of a parallel load (names its files) */
     int committed;
     /* the sorted file being written */
     d4m_kv_sst *sst;
@@ -533,8 +535,8 @@ static int ld_open_sst(d4m_volume_load *ld)
     char *path = d4m__malloc(n);
     if (!path)
         return D4M_ENOMEM;
-    snprintf(path, n, "%s/vol-%ld-%u-%u.sst", ld->tmpdir, (long)getpid(), ld->rec.id,
-             ld->seq++);
+    snprintf(path, n, "%s/vol-%ld-r%d-%u-%u.sst", ld->tmpdir, (long)getpid(), ld->rank,
+             ld->rec.id, ld->seq++);
     ld->ssts[ld->nssts] = path;
     ld->sst_bytes = 0;
     /* Voxel triples go into LZ4-compressed blocks: a box decompresses one
@@ -549,7 +551,7 @@ static int ld_open_sst(d4m_volume_load *ld)
         so.compression = D4M_KV_COMPRESS_LZ4;
     else if (ld->rec.codec != D4M_CODEC_RAW)
         so.compression = D4M_KV_COMPRESS_NONE;
-    return d4m_kv__sst_new_opts(&ld->sst, ld->db->kv, path, &so);
+    return d4m_kv__sst_new_opts(&ld->sst, ld->db ? ld->db->kv : NULL, path, &so);
 }
 
 /* Add one entry to the current sorted file, starting a new one at a size. */
@@ -579,7 +581,7 @@ void d4m_volume_load_free(d4m_volume_load *ld)
         free(ld->ssts[i]);
     }
     free(ld->ssts);
-    if (!ld->committed && ld->table && ld->rec.id) {
+    if (!ld->committed && ld->db && ld->table && ld->rec.id) {
         /* keep the caller's error: the drop is cleanup */
         int code = d4m_error_code();
         char msg[512];
@@ -642,27 +644,25 @@ static void make_fill(unsigned char fill[8], const fits_src *s, d4m_dtype t)
     }
 }
 
-int d4m_volume_load_begin(d4m_volume_load **out, d4m_db *db, const char *table,
-                          const char *const *files, size_t nfiles,
-                          const d4m_volume_options *opts)
+/* The part of a load's start that needs no database: the arguments, every
+ * file's header, the volume record but its table id.  *out is freed by
+ * d4m_volume_load_free (which drops nothing: there is no table yet). */
+static int load_prepare(d4m_volume_load **out, const char *table, const char *const *files,
+                        size_t nfiles, const d4m_volume_options *opts, const char *who)
 {
     static const d4m_volume_options defaults = D4M_VOLUME_OPTIONS_INIT;
-    if (!out || !db || !table || !files || nfiles == 0)
-        return d4m__error(D4M_EINVAL, "d4m_volume_load_begin: NULL argument or no files");
-    *out = NULL;
+    if (!table || !files || nfiles == 0)
+        return d4m__error(D4M_EINVAL, "%s: NULL argument or no files", who);
     if (!opts)
         opts = &defaults;
     D4M_TRY(check_options(opts));
     for (size_t i = 0; i < nfiles; i++)
         if (!files[i])
-            return d4m__error(D4M_EINVAL, "d4m_volume_load_begin: file %zu is NULL", i);
-    if (d4m_kv__readonly(db->kv))
-        return d4m__error(D4M_EINVAL, "the database is open read-only");
+            return d4m__error(D4M_EINVAL, "%s: file %zu is NULL", who, i);
 
     d4m_volume_load *ld = d4m__calloc(1, sizeof *ld);
     if (!ld)
         return D4M_ENOMEM;
-    ld->db = db;
     ld->hdu = opts->hdu;
     int rc = 0;
     d4m_buf cards = { NULL, 0, 0 };
@@ -737,31 +737,53 @@ int d4m_volume_load_begin(d4m_volume_load **out, d4m_db *db, const char *table,
         rc = D4M_ENOMEM;
         goto fail;
     }
-
-    /* The table, through the catalog. */
-    d4m_table_options to = D4M_TABLE_OPTIONS_INIT;
-    to.keys = D4M_NUM;
-    to.shards = 1;
-    rc = d4m_table_create(db, table, &to);
-    if (rc)
-        goto fail;
-    d4m_meta m;
-    rc = d4m__meta_load(&m, db, table);
-    if (rc)
-        goto fail_drop;
-    r->id = m.id;
-    d4m__meta_free(&m);
-    rc = d4m_kv__tmpdir(&ld->tmpdir, db->kv);
-    if (rc)
-        goto fail;
     *out = ld;
     return 0;
-fail_drop:
-    d4m_table_drop(db, table);
 fail:
     d4m__buf_free(&cards);
     d4m_volume_load_free(ld);
     return rc;
+}
+
+/* The part that does: the table (empty, not yet a volume) and its id, and
+ * the directory of the sorted files.  On failure no table is left. */
+static int load_create(d4m_volume_load *ld, d4m_db *db)
+{
+    if (d4m_kv__readonly(db->kv))
+        return d4m__error(D4M_EINVAL, "the database is open read-only");
+    d4m_table_options to = D4M_TABLE_OPTIONS_INIT;
+    to.keys = D4M_NUM;
+    to.shards = 1;
+    D4M_TRY(d4m_table_create(db, ld->table, &to));
+    ld->db = db;   /* from here on, a failed load drops the table */
+    d4m_meta m;
+    int rc = d4m__meta_load(&m, db, ld->table);
+    if (rc) {
+        d4m_table_drop(db, ld->table);
+        ld->db = NULL;
+        return rc;
+    }
+    ld->rec.id = m.id;
+    d4m__meta_free(&m);
+    return d4m_kv__tmpdir(&ld->tmpdir, db->kv);
+}
+
+int d4m_volume_load_begin(d4m_volume_load **out, d4m_db *db, const char *table,
+                          const char *const *files, size_t nfiles,
+                          const d4m_volume_options *opts)
+{
+    if (!out || !db)
+        return d4m__error(D4M_EINVAL, "d4m_volume_load_begin: NULL argument or no files");
+    *out = NULL;
+    d4m_volume_load *ld;
+    D4M_TRY(load_prepare(&ld, table, files, nfiles, opts, "d4m_volume_load_begin"));
+    int rc = load_create(ld, db);
+    if (rc) {
+        d4m_volume_load_free(ld);
+        return rc;
+    }
+    *out = ld;
+    return 0;
 }
 
 /* Read planes [z, z + n) of the volume being loaded into buf. */
@@ -1126,6 +1148,177 @@ int d4m_volume_ingest_fits(d4m_db *db, const char *table, const char *const *fil
     if (!rc)
         rc = d4m_volume_load_commit(ld);
     d4m_volume_load_free(ld);
+    return rc;
+}
+
+/* ------------------------------------------------------ parallel load */
+
+/* The slices rank r of n loads: an equal share of whole bricks along z (of
+ * slices, for triples), so that ranks never share a brick. */
+static void rank_range(int64_t *z0, int64_t *z1, const vol_record *r, int rank, int n)
+{
+    int64_t step = r->layout == D4M_VOLUME_BRICKS ? r->brick[0] : 1;
+    int64_t units = (r->nz + step - 1) / step;
+    int64_t u0 = units * rank / n, u1 = units * (rank + 1) / n;
+    *z0 = u0 * step;
+    *z1 = u1 * step < r->nz ? u1 * step : r->nz;
+}
+
+/* The list of this rank's sorted files, one path a line, for rank 0. */
+static int write_file_list(const d4m_volume_load *ld, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return d4m__error(errno == ENOSPC ? D4M_ENOSPC : D4M_EIO, "cannot write %s: %s", path,
+                          strerror(errno));
+    for (size_t i = 0; i < ld->nssts; i++)
+        fprintf(f, "%s\n", ld->ssts[i]);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return d4m__error(D4M_EIO, "cannot write %s", path);
+    return 0;
+}
+
+/* Rank 0: take over the files another rank listed at path (removing the
+ * list), as if this process had written them. */
+static int adopt_file_list(d4m_volume_load *ld, const char *path, int rank)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return d4m__error(D4M_EMPI, "the file list of rank %d (%s) is missing: %s; is the "
+                          "database on a filesystem every rank shares?", rank, path,
+                          strerror(errno));
+    char line[4096];
+    int rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!*line)
+            continue;
+        if (ld->nssts + 1 >= ld->capssts) {
+            size_t cap = ld->capssts ? 2 * ld->capssts : 16;
+            char **v = d4m__realloc(ld->ssts, cap * sizeof *v);
+            if (!v) {
+                rc = D4M_ENOMEM;
+                break;
+            }
+            memset(v + ld->capssts, 0, (cap - ld->capssts) * sizeof *v);
+            ld->ssts = v;
+            ld->capssts = cap;
+        }
+        ld->ssts[ld->nssts] = strdup(line);
+        if (!ld->ssts[ld->nssts])
+            rc = d4m__error(D4M_ENOMEM, "out of memory");
+        else
+            ld->nssts++;
+    }
+    fclose(f);
+    unlink(path);
+    return rc;
+}
+
+int d4m_volume_ingest_fits_comm(const char *db_path, const char *table,
+                                const char *const *files, size_t nfiles,
+                                const d4m_volume_options *opts, const d4m_comm *comm)
+{
+    if (!db_path || !comm)
+        return d4m__error(D4M_EINVAL, "d4m_volume_ingest_fits_comm: NULL argument");
+    D4M_TRY(d4m__comm_check(comm, "d4m_volume_ingest_fits_comm"));
+    /* The ranks are the parallelism (as in d4m_ingest_begin). */
+    if (comm->size > 1)
+        D4M_TRY(d4m_set_threads(1));
+
+    /* Every rank reads the headers; rank 0 also creates the table. */
+    d4m_volume_load *ld = NULL;
+    d4m_db *db = NULL;
+    int rc = load_prepare(&ld, table, files, nfiles, opts, "d4m_volume_ingest_fits_comm");
+    uint64_t hdr[3] = { 0, 0, 0 };   /* code, table id, token of the file lists */
+    if (comm->rank == 0) {
+        if (!rc)
+            rc = d4m_db_open(&db, db_path, 0);
+        if (!rc)
+            rc = load_create(ld, db);
+        hdr[0] = (uint64_t)(int64_t)rc;
+        hdr[1] = ld ? ld->rec.id : 0;
+        hdr[2] = ((uint64_t)getpid() << 20) ^ (uint64_t)time(NULL);
+    }
+    int e = d4m__comm_bcast(comm, hdr, sizeof hdr, 0);
+    if (!rc && e)
+        rc = e;
+    if (!rc && comm->rank != 0) {
+        size_t n = strlen(db_path) + 16;
+        ld->rank = comm->rank;
+        ld->rec.id = (uint32_t)hdr[1];
+        ld->tmpdir = d4m__malloc(n);
+        if (!ld->tmpdir)
+            rc = D4M_ENOMEM;
+        else
+            snprintf(ld->tmpdir, n, "%s/d4m-tmp", db_path);
+        if (!rc && (int64_t)hdr[0] != 0)
+            rc = d4m__error(D4M_EMPI, "rank 0 could not start the load of '%s' in %s (code %d)",
+                            table, db_path, (int)(int64_t)hdr[0]);
+    }
+    int who = 0;
+    int all = d4m__comm_agree(comm, rc, &who);
+
+    /* Each rank its own range of slices, into its own files. */
+    char list[4096] = "";
+    int64_t *ranges = NULL;   /* every rank's loaded [z0, z1), rank order */
+    if (!all) {
+        int64_t mine[2];
+        rank_range(&mine[0], &mine[1], &ld->rec, comm->rank, comm->size);
+        if (mine[0] < mine[1])
+            rc = d4m_volume_load_slices(ld, mine[0], mine[1]);
+        if (!rc)
+            rc = ld_close_sst(ld);
+        snprintf(list, sizeof list, "%s/vol-%llx-r%d.lst", ld->tmpdir,
+                 (unsigned long long)hdr[2], comm->rank);
+        if (!rc && comm->rank != 0)
+            rc = write_file_list(ld, list);
+        all = d4m__comm_agree(comm, rc, &who);
+        if (!all) {
+            ranges = d4m__malloc(d4m__mul((size_t)comm->size, sizeof mine));
+            /* every rank takes part in the gather, or none does */
+            all = d4m__comm_agree(comm, ranges ? 0 : D4M_ENOMEM, &who);
+            if (!all)
+                all = d4m__comm_allgather(comm, mine, sizeof mine, ranges);
+        }
+    }
+
+    /* Rank 0 takes every rank's files and loads them with the record; the
+     * commit checks that the ranks' ranges cover every slice. */
+    int64_t result = all;
+    if (!all && comm->rank == 0) {
+        for (int q = 1; q < comm->size && !rc; q++) {
+            char other[4096];
+            snprintf(other, sizeof other, "%s/vol-%llx-r%d.lst", ld->tmpdir,
+                     (unsigned long long)hdr[2], q);
+            rc = adopt_file_list(ld, other, q);
+            if (!rc && ranges[2 * q] < ranges[2 * q + 1])
+                memset(ld->loaded + ranges[2 * q], 1,
+                       (size_t)(ranges[2 * q + 1] - ranges[2 * q]));
+        }
+        if (!rc)
+            rc = d4m_volume_load_commit(ld);
+        result = rc;
+    }
+    free(ranges);
+    if (!all) {
+        e = d4m__comm_bcast(comm, &result, sizeof result, 0);
+        if (!rc && e)
+            rc = e;
+    }
+    if (!rc && result)
+        rc = d4m__error(D4M_EMPI, "the load of '%s' failed on rank %d (code %d); nothing was "
+                        "loaded", table ? table : "", all ? who : 0, (int)result);
+    if (ld && comm->rank != 0) {
+        /* Loaded or not, this rank's names of its files go: the database
+         * holds its own links to loaded files. */
+        if (*list)
+            unlink(list);
+        ld->committed = 0;
+    }
+    d4m_volume_load_free(ld);   /* rank 0: drops the table unless committed */
+    d4m_db_close(db);
     return rc;
 }
 

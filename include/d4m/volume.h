@@ -53,6 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "d4m/assoc.h"
+#include "d4m/ingest.h"
 #include "d4m/db.h"
 
 #ifdef __cplusplus
@@ -143,6 +144,21 @@ int d4m_volume_load_begin(d4m_volume_load **out, d4m_db *db, const char *table,
 int d4m_volume_load_slices(d4m_volume_load *ld, int64_t z0, int64_t z1);
 int d4m_volume_load_commit(d4m_volume_load *ld);
 void d4m_volume_load_free(d4m_volume_load *ld);
+
+/* d4m_volume_ingest_fits across the ranks of comm (SPMD: every rank calls it
+ * with the same arguments; d4m_comm_mpi of include/d4m/mpi.h makes comm).
+ * Rank 0 is the only process that opens the database at db_path: it creates
+ * the table, each rank reads its own share of the slices (whole bricks along
+ * z) into sorted files under db_path/d4m-tmp (a filesystem every rank
+ * shares), and rank 0 ingests every rank's files and the volume record in
+ * one atomic step.  With several ranks each rank's library calls use one
+ * thread, as in d4m_ingest_begin.  All or nothing: an error on any rank
+ * fails the call on every rank (that rank keeps its own code, the others
+ * get D4M_EMPI), leaves no table and removes the files.  Errors as
+ * d4m_volume_ingest_fits, and D4M_EINVAL for a bad communicator. */
+int d4m_volume_ingest_fits_comm(const char *db_path, const char *table,
+                                const char *const *files, size_t nfiles,
+                                const d4m_volume_options *opts, const d4m_comm *comm);
 
 /* ----------------------------------------------------------------- reads */
 
