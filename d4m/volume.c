@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,6 +599,70 @@ void d4m_volume_load_free(d4m_volume_load *ld)
     free(ld->loaded);
     free(ld->tmpdir);
     free(ld);
+}
+
+/* A whole number from 0 to max, digits only. */
+static bool opt_uint(unsigned *out, const char *s, unsigned max)
+{
+    if (!s || !*s)
+        return false;
+    unsigned long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (unsigned)(*p - '0');
+        if (v > max)
+            return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+int d4m_volume_options_set(d4m_volume_options *o, const char *name, const char *value)
+{
+    if (!o || !name)
+        return d4m__error(D4M_EINVAL, "d4m_volume_options_set: NULL argument");
+    unsigned n;
+    if (strcmp(name, "compress") == 0) {
+        o->layout = D4M_VOLUME_BRICKS;
+        o->codec = D4M_CODEC_LZ4;
+        return 0;
+    }
+    if (!value)
+        return d4m__error(D4M_EINVAL, "volume option '%s' wants a value", name);
+    if (strcmp(name, "bricks") == 0) {
+        if (!opt_uint(&n, value, 4096) || n == 0)
+            return d4m__error(D4M_EINVAL, "bricks wants an edge of 1 to 4096 voxels, not '%s'",
+                              value);
+        o->layout = D4M_VOLUME_BRICKS;
+        o->brick[0] = o->brick[1] = o->brick[2] = n;
+    } else if (strcmp(name, "codec") == 0) {
+        d4m_volume_codec c;
+        if (strcmp(value, "raw") == 0)
+            c = D4M_CODEC_RAW;
+        else if (strcmp(value, "lz4") == 0)
+            c = D4M_CODEC_LZ4;
+        else if (strcmp(value, "zstd") == 0)
+            c = D4M_CODEC_ZSTD;
+        else
+            return d4m__error(D4M_EINVAL, "codec is raw, lz4 or zstd, not '%s'", value);
+        o->layout = D4M_VOLUME_BRICKS;
+        o->codec = c;
+    } else if (strcmp(name, "overlap") == 0) {
+        if (!opt_uint(&n, value, 1024))
+            return d4m__error(D4M_EINVAL, "overlap wants 0 to 1024 voxels, not '%s'", value);
+        o->layout = D4M_VOLUME_BRICKS;
+        o->overlap = n;
+    } else if (strcmp(name, "hdu") == 0) {
+        if (!opt_uint(&n, value, INT_MAX) || n == 0)
+            return d4m__error(D4M_EINVAL, "hdu wants an HDU number (1 is the primary), not "
+                              "'%s'", value);
+        o->hdu = (int)n;
+    } else {
+        return d4m__error(D4M_EINVAL, "unknown volume option '%s' (bricks, codec, compress, "
+                          "overlap, hdu)", name);
+    }
+    return 0;
 }
 
 static int check_options(const d4m_volume_options *o)

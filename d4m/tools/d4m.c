@@ -806,6 +806,30 @@ static int cmd_drop(const command *c, int argc, char **argv)
     return ex;
 }
 
+/* The volume lines of `d4m info`, when the table is a volume. */
+static void print_volume_info(d4m_db *db, const char *table)
+{
+    static const char *codecs[] = { "raw", "lz4", "zstd" };
+    d4m_volume *v;
+    d4m_volume_info vi;
+    if (d4m_volume_open(&v, db, table) < 0) {
+        d4m_error_clear();   /* not a volume: nothing to add */
+        return;
+    }
+    if (d4m_volume_info_get(&vi, v) == 0) {
+        printf("volume: %" PRId64 " x %" PRId64 " x %" PRId64 " (z y x), %s, BITPIX %d\n",
+               vi.nz, vi.ny, vi.nx, d4m_dtype_name(vi.dtype), vi.bitpix);
+        if (vi.layout == D4M_VOLUME_BRICKS)
+            printf("layout: bricks %u x %u x %u, codec %s, overlap %u\n", vi.brick[0],
+                   vi.brick[1], vi.brick[2],
+                   (unsigned)vi.codec <= D4M_CODEC_ZSTD ? codecs[vi.codec] : "?", vi.overlap);
+        else
+            printf("layout: triples\n");
+        printf("cards: %zu\n", vi.ncards);
+    }
+    d4m_volume_close(v);
+}
+
 static int cmd_info(const command *c, int argc, char **argv)
 {
     char *pos[2];
@@ -833,6 +857,7 @@ static int cmd_info(const command *c, int argc, char **argv)
         printf("combiner: %s\n", combiner_name(info.combiner));
         printf("col_combiners: %zu\n", info.col_combiners);
         printf("approx_bytes: %" PRIu64 "\n", info.approx_bytes);
+        print_volume_info(db, pos[1]);
         ex = finish_output();
     }
     close_table(db, t);
@@ -880,42 +905,9 @@ static int cmd_fits_ingest(const command *c, int argc, char **argv)
         return ex;
     }
     d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
-    uint64_t n = 0;
-    if (opts[0].seen) {
-        if (parse_uint(&n, opts[0].arg, 4096) < 0 || n == 0)
-            ex = usage_error(c, "--bricks wants an edge of 1 to 4096 voxels, not '%s'",
-                             opts[0].arg);
-        o.layout = D4M_VOLUME_BRICKS;
-        o.brick[0] = o.brick[1] = o.brick[2] = (unsigned)n;
-    }
-    if (!ex && opts[1].seen) {
-        o.layout = D4M_VOLUME_BRICKS;
-        o.codec = D4M_CODEC_LZ4;
-    }
-    if (!ex && opts[2].seen) {
-        const char *s = opts[2].arg;
-        o.layout = D4M_VOLUME_BRICKS;
-        if (strcmp(s, "raw") == 0)
-            o.codec = D4M_CODEC_RAW;
-        else if (strcmp(s, "lz4") == 0)
-            o.codec = D4M_CODEC_LZ4;
-        else if (strcmp(s, "zstd") == 0)
-            o.codec = D4M_CODEC_ZSTD;
-        else
-            ex = usage_error(c, "--codec is raw, lz4 or zstd, not '%s'", s);
-    }
-    if (!ex && opts[3].seen) {
-        if (parse_uint(&n, opts[3].arg, 1024) < 0)
-            ex = usage_error(c, "--overlap wants a number, not '%s'", opts[3].arg);
-        o.layout = D4M_VOLUME_BRICKS;
-        o.overlap = (unsigned)n;
-    }
-    if (!ex && opts[4].seen) {
-        if (parse_uint(&n, opts[4].arg, INT_MAX) < 0 || n == 0)
-            ex = usage_error(c, "--hdu wants an HDU number (1 is the primary), not '%s'",
-                             opts[4].arg);
-        o.hdu = (int)n;
-    }
+    for (int k = 0; k < 5 && !ex; k++)
+        if (opts[k].seen && d4m_volume_options_set(&o, opts[k].name, opts[k].arg) < 0)
+            ex = usage_error(c, "--%s", d4m_error_message());
     d4m_db *db = NULL;
     if (!ex)
         ex = open_db(&db, pos[0], D4M_DB_CREATE);

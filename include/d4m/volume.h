@@ -100,6 +100,17 @@ typedef struct d4m_volume_options {
 #define D4M_VOLUME_OPTIONS_INIT \
     { D4M_VOLUME_OPTIONS_VERSION, D4M_VOLUME_TRIPLES, { 0u, 0u, 0u }, 0u, D4M_CODEC_RAW, 0 }
 
+/* Set one option by name, as a command line or a binding spells it:
+ *   "bricks" N     bricks of edge N (1 to 4096) on every axis;
+ *   "codec" C      bricks compressed with C: "raw", "lz4" or "zstd";
+ *   "compress" -   bricks with LZ4 (value ignored, may be NULL);
+ *   "overlap" N    bricks overlapping by N voxels (0 to 1024) on each side;
+ *   "hdu" N        HDU N (1 is the primary array).
+ * "codec", "compress" and "overlap" imply bricks.  Errors: D4M_EINVAL for
+ * an unknown name or a bad value (the message says which and why); o is
+ * then unchanged. */
+int d4m_volume_options_set(d4m_volume_options *o, const char *name, const char *value);
+
 /* A box of voxels, bounds inclusive and 0-based: [z0, z1] x [y0, y1] x [x0, x1]. */
 typedef struct d4m_box {
     int64_t z0, z1, y0, y1, x0, x1;

@@ -1049,3 +1049,51 @@ Test(volume_fault, bad_arguments_and_tables)
     cr_assert_eq(ntables(&f), 1);
     fx_free(&f);
 }
+
+/* ------------------------------------------------------------- options */
+
+Test(volume_options, set_by_name)
+{
+    d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+    CHECK_OK(d4m_volume_options_set(&o, "hdu", "3"));
+    cr_assert_eq(o.hdu, 3);
+    cr_assert_eq(o.layout, D4M_VOLUME_TRIPLES, "hdu alone keeps triples");
+    CHECK_OK(d4m_volume_options_set(&o, "bricks", "32"));
+    cr_assert_eq(o.layout, D4M_VOLUME_BRICKS);
+    cr_assert(o.brick[0] == 32 && o.brick[1] == 32 && o.brick[2] == 32);
+    cr_assert_eq(o.codec, D4M_CODEC_RAW);
+    CHECK_OK(d4m_volume_options_set(&o, "compress", NULL));
+    cr_assert_eq(o.codec, D4M_CODEC_LZ4);
+    CHECK_OK(d4m_volume_options_set(&o, "codec", "zstd"));
+    cr_assert_eq(o.codec, D4M_CODEC_ZSTD);
+    CHECK_OK(d4m_volume_options_set(&o, "codec", "raw"));
+    cr_assert_eq(o.codec, D4M_CODEC_RAW);
+    CHECK_OK(d4m_volume_options_set(&o, "overlap", "0"));
+    CHECK_OK(d4m_volume_options_set(&o, "overlap", "1024"));
+    cr_assert_eq(o.overlap, 1024u);
+    CHECK_OK(d4m_volume_options_set(&o, "bricks", "4096"));
+    cr_assert_eq(o.brick[1], 4096u);
+
+    d4m_volume_options t = D4M_VOLUME_OPTIONS_INIT;
+    CHECK_OK(d4m_volume_options_set(&t, "codec", "lz4"));
+    cr_assert_eq(t.layout, D4M_VOLUME_BRICKS, "a codec implies bricks");
+    cr_assert_eq(t.brick[0], 0u, "of the default edge");
+
+    /* bad names and values leave the options as they were */
+    d4m_volume_options before = o;
+    static const char *bad[][2] = {
+        { "bricks", "0" },     { "bricks", "4097" },  { "bricks", "" },
+        { "bricks", "-1" },    { "bricks", "8x" },    { "bricks", NULL },
+        { "codec", "gzip" },   { "codec", "" },       { "overlap", "1025" },
+        { "overlap", "one" },  { "hdu", "0" },        { "hdu", "99999999999" },
+        { "brick", "64" },     { "", "1" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_FAILS(d4m_volume_options_set(&o, bad[i][0], bad[i][1]), D4M_EINVAL);
+        cr_assert(memcmp(&o, &before, sizeof o) == 0, "%s=%s changed the options", bad[i][0],
+                  bad[i][1] ? bad[i][1] : "(null)");
+    }
+    cr_assert_not_null(strstr(d4m_error_message(), "unknown volume option"));
+    CHECK_FAILS(d4m_volume_options_set(NULL, "hdu", "1"), D4M_EINVAL);
+    CHECK_FAILS(d4m_volume_options_set(&o, NULL, "1"), D4M_EINVAL);
+}

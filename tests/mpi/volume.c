@@ -15,6 +15,10 @@
  *      written; a table of the name that exists already: D4M_EEXISTS on
  *      rank 0, D4M_EMPI elsewhere, the table untouched.
  * Rank 0 prints "N passed, M failed"; the exit code is non-zero on failure.
+ *
+ * For tests/mpi/fits_ingest.sh (the d4m-fits-ingest-mpi command), run as
+ * one process: --write-slices DIR writes the slices DIR/z00.fits ...;
+ * --check DB TABLE exits 0 if the volume holds exactly their voxels.
  */
 #include <mpi.h>
 #include <stdint.h>
@@ -164,6 +168,23 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    if (argc == 3 && strcmp(argv[1], "--write-slices") == 0) {
+        for (int z = 0; z < NZ; z++) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/z%02d.fits", argv[2], z);
+            write_slice(path, z, NX, 0);
+        }
+        MPI_Finalize();
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "--check") == 0) {
+        snprintf(db, sizeof db, "%s", argv[2]);
+        int ok = volume_exact(argv[3]);
+        if (!ok)
+            fprintf(stderr, "%s: not the slices' voxels (%s)\n", argv[3], d4m_error_message());
+        MPI_Finalize();
+        return ok ? 0 : 1;
+    }
     if (rank == 0) {
         snprintf(dir, sizeof dir, "/tmp/d4m-test-volume-mpi-XXXXXX");
         if (!mkdtemp(dir))
