@@ -24,25 +24,12 @@
 #include <unistd.h>
 #include <d4m.h>
 #include <d4m/mpi.h>
+#include "mpi_check.h"
 
-static int rank, nranks, passed, failed;
 static char dir[256];
 
 #define K(s) d4m_key_cstr(s)
 
-static void check(int ok, const char *what)
-{
-    int all_ok;
-    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (rank == 0) {
-        if (all_ok)
-            passed++;
-        else
-            failed++;
-        printf("%s: %s\n", all_ok ? "ok" : "FAIL", what);
-        fflush(stdout);
-    }
-}
 
 /* display() of T(rows, cols) on rank 0 as text ("" elsewhere). */
 static char *table_text(const char *table, const char *rows)

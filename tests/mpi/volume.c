@@ -30,28 +30,15 @@
 #include <d4m.h>
 #include <d4m/mpi.h>
 #include <d4m/volume.h>
+#include "mpi_check.h"
 
 #define NX 13
 #define NY 7
 #define NZ 11
 
-static int rank, nranks, passed, failed;
 static char dir[256], db[300];
 static char *slices[NZ];
 
-static void check(int ok, const char *what)
-{
-    int all_ok;
-    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (rank == 0) {
-        if (all_ok)
-            passed++;
-        else
-            failed++;
-        printf("%s: %s\n", all_ok ? "ok" : "FAIL", what);
-        fflush(stdout);
-    }
-}
 
 /* Rank 0's answer to a question only it can ask, checked on every rank. */
 static void check0(int ok, const char *what)
