@@ -3,12 +3,12 @@
  *
  *   out = d4m_mex(command, args...)
  *
- * Written to the MEX API (mex.h) against the public include/d4m.h and
- * include/d4m/db.h only, so that the same source builds with Octave's
+ * Written to the MEX API (mex.h) against the public include/d4m.h,
+ * include/d4m/db.h and include/d4m/volume.h only, so that the same source builds with Octave's
  * `mkoctfile --mex` and MATLAB's `mex`.  The .m classes in @Assoc, @DBserver,
  * @DBtable and @DBtableIterator call it; users do not.
  *
- * Handles.  Every C object (Assoc, database, table, iterator) lives in a slot
+ * Handles.  Every C object (Assoc, database, table, iterator, volume) lives in a slot
  * of a table kept by this module.  Octave sees a uint64 handle id:
  *
  *     bits  0..23  slot index
@@ -26,7 +26,8 @@
  * Databases and tables: a table slot counts as a child of its database slot,
  * an iterator as a child of its table.  Freeing a parent that still has
  * children only marks it (its id is then refused); it is closed when its last
- * child goes.  So Octave may drop the objects in any order.
+ * child goes.  So Octave may drop the objects in any order.  A volume
+ * (d4m_volume, @DBvolume) is a child of its database as a table is.
  *
  * Errors.  Library failures become Octave errors with identifier
  * d4m:<code> (d4m:parse, d4m:length, ...) and d4m_error_message() as text;
@@ -36,6 +37,7 @@
  */
 #include <stdarg.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,7 @@
 #include "mex.h"
 #include <d4m.h>
 #include <d4m/db.h>
+#include <d4m/volume.h>
 
 /* ============================================================ cleanup list */
 
@@ -162,8 +165,9 @@ static void check(int rc)
 
 /* ================================================================ handles */
 
-enum { K_FREE = 0, K_ASSOC, K_DB, K_TABLE, K_ITER };
-static const char *kind_name[] = { "freed", "Assoc", "DBserver", "DBtable", "iterator" };
+enum { K_FREE = 0, K_ASSOC, K_DB, K_TABLE, K_ITER, K_VOL };
+static const char *kind_name[] = { "freed", "Assoc", "DBserver", "DBtable", "iterator",
+                                   "DBvolume" };
 
 typedef struct slot {
     void *p;
@@ -190,8 +194,8 @@ static void close_slot(uint32_t i);
 static void free_all(void)
 {
     /* Iterators, then tables, then databases, then everything else. */
-    int order[] = { K_ITER, K_TABLE, K_DB, K_ASSOC };
-    for (int o = 0; o < 4; o++)
+    int order[] = { K_ITER, K_TABLE, K_VOL, K_DB, K_ASSOC };
+    for (int o = 0; o < 5; o++)
         for (uint32_t i = 0; i < nslots; i++)
             if (slots[i].kind == order[o]) {
                 slots[i].children = 0;
@@ -293,6 +297,7 @@ static void close_slot(uint32_t i)
     case K_DB: d4m_db_close(s->p); break;
     case K_TABLE: d4m_table_close(s->p); break;
     case K_ITER: d4m_table_iter_free(s->p); break;
+    case K_VOL: d4m_volume_close(s->p); break;
     }
     int32_t parent = s->parent;
     free(s->name);
@@ -1231,6 +1236,298 @@ static int cmp_op(const char *s)
     return 0;
 }
 
+/* ================================================================ volumes */
+
+/* Close every open handle of table `name` of database slot dbi (its
+ * iterators, tables and volumes) before the table is dropped: they would
+ * otherwise read or write a table that no longer exists.  Their ids are
+ * refused from then on; the slots are freed by Octave. */
+static void close_table_handles(int32_t dbi, const char *name)
+{
+    for (uint32_t i = 0; i < nslots; i++)
+        if (slots[i].kind == K_ITER && slots[i].parent >= 0 && slots[i].p &&
+            slots[slots[i].parent].parent == dbi && slots[slots[i].parent].name &&
+            !strcmp(slots[slots[i].parent].name, name)) {
+            d4m_table_iter_free(slots[i].p);
+            slots[i].p = NULL;
+        }
+    for (uint32_t i = 0; i < nslots; i++)
+        if (slots[i].kind == K_TABLE && slots[i].parent == dbi && slots[i].p &&
+            slots[i].name && !strcmp(slots[i].name, name)) {
+            d4m_table_close(slots[i].p);
+            slots[i].p = NULL;
+        }
+    for (uint32_t i = 0; i < nslots; i++)
+        if (slots[i].kind == K_VOL && slots[i].parent == dbi && slots[i].p &&
+            slots[i].name && !strcmp(slots[i].name, name)) {
+            d4m_volume_close(slots[i].p);
+            slots[i].p = NULL;
+        }
+}
+
+static mxClassID dtype_class(d4m_dtype t)
+{
+    switch (t) {
+    case D4M_U8: return mxUINT8_CLASS;
+    case D4M_I8: return mxINT8_CLASS;
+    case D4M_U16: return mxUINT16_CLASS;
+    case D4M_I16: return mxINT16_CLASS;
+    case D4M_U32: return mxUINT32_CLASS;
+    case D4M_I32: return mxINT32_CLASS;
+    case D4M_U64: return mxUINT64_CLASS;
+    case D4M_I64: return mxINT64_CLASS;
+    case D4M_F32: return mxSINGLE_CLASS;
+    case D4M_F64: return mxDOUBLE_CLASS;
+    }
+    return mxUNKNOWN_CLASS;
+}
+
+/* A non-negative integer option (brick edge, overlap, HDU). */
+static unsigned get_count(const mxArray *a, const char *what, double max)
+{
+    double d = get_scalar(a, what);
+    if (!(d >= 0 && d <= max) || d != floor(d))
+        BADARG("%s must be an integer from 0 to %.0f", what, max);
+    return (unsigned)d;
+}
+
+/* The box of a read: [r0 r1 c0 c1 s0 s1], 1-based inclusive, rows = y,
+ * columns = x, slices = z (Octave's order of an image), as the library's
+ * 0-based (z, y, x) box.  Ranges must lie in the volume; an empty range
+ * (hi = lo - 1) is allowed and makes *empty true. */
+static d4m_box get_box(const mxArray *a, const d4m_volume_info *in, int *empty)
+{
+    size_t n = 0;
+    const double *d = get_doubles(a, &n, "box");
+    if (n != 6)
+        BADARG("box must be [row0 row1 col0 col1 slice0 slice1], not %zu numbers", n);
+    const int64_t dim[3] = { in->ny, in->nx, in->nz };
+    static const char *what[3] = { "rows (y)", "columns (x)", "slices (z)" };
+    int64_t lo[3], hi[3];
+    *empty = 0;
+    for (int k = 0; k < 3; k++) {
+        double a0 = d[2 * k], a1 = d[2 * k + 1];
+        if (!isfinite(a0) || !isfinite(a1) || a0 != floor(a0) || a1 != floor(a1))
+            BADARG("box: the %s range must be integers", what[k]);
+        if (a1 == a0 - 1) {
+            *empty = 1;
+        } else if (a0 < 1 || a1 > (double)dim[k] || a1 < a0) {
+            fail("d4m:outOfRange", "box: %s %.0f:%.0f outside the volume's 1:%" PRId64,
+                 what[k], a0, a1, dim[k]);
+        }
+        lo[k] = (int64_t)a0 - 1;
+        hi[k] = (int64_t)a1 - 1;
+    }
+    d4m_box b = { lo[2], hi[2], lo[0], hi[0], lo[1], hi[1] };
+    return b;
+}
+
+/* out(y, x, z) = buf[(z*ny + y)*nx + x], elements of es bytes. */
+#define PERMUTE(T)                                                              \
+    do {                                                                        \
+        const T *s_ = src; T *d_ = dst;                                         \
+        for (size_t z = 0; z < nz; z++)                                         \
+            for (size_t y = 0; y < ny; y++) {                                   \
+                const T *row = s_ + (z * ny + y) * nx;                          \
+                T *o = d_ + z * ny * nx + y;                                    \
+                for (size_t x = 0; x < nx; x++) o[x * ny] = row[x];             \
+            }                                                                   \
+    } while (0)
+
+static void permute_box(void *dst, const void *src, size_t es, size_t nz, size_t ny, size_t nx)
+{
+    switch (es) {
+    case 1: PERMUTE(uint8_t); break;
+    case 2: PERMUTE(uint16_t); break;
+    case 4: PERMUTE(uint32_t); break;
+    default: PERMUTE(uint64_t); break;
+    }
+}
+
+static const char *codec_name(d4m_volume_codec c)
+{
+    return c == D4M_CODEC_LZ4 ? "lz4" : c == D4M_CODEC_ZSTD ? "zstd" : "raw";
+}
+
+static void vol_dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs,
+                         const mxArray *prhs[])
+{
+    if (!strcmp(cmd, "vol_ingest")) {
+        /* (db, name, files, layout, [bz by bx], overlap, codec, hdu) */
+        nargs(cmd, nrhs, 8, 8);
+        d4m_db *db = get_obj(prhs[1], K_DB, "putFits");
+        char *name = get_cstr(prhs[2], "table name");
+        if (!*name)
+            BADARG("putFits: the table name is empty");
+        const mxArray *fa = prhs[3];
+        size_t nf;
+        char **files;
+        if (mxIsChar(fa)) {
+            nf = 1;
+            files = xmalloc(sizeof *files);
+            files[0] = get_cstr(fa, "file name");
+        } else if (mxIsCell(fa)) {
+            nf = mxGetNumberOfElements(fa);
+            if (nf == 0)
+                BADARG("putFits: no files");
+            files = xmalloc(nf * sizeof *files);
+            for (size_t i = 0; i < nf; i++) {
+                const mxArray *e = mxGetCell(fa, i);
+                if (!e || !mxIsChar(e))
+                    BADARG("putFits: file %zu of the cell array is not a string", i + 1);
+                files[i] = get_cstr(e, "file name");
+            }
+        } else {
+            BADARG("putFits: files must be a file name or a cell array of file names "
+                   "(the slices in z order)");
+        }
+        for (size_t i = 0; i < nf; i++)
+            if (!*files[i])
+                BADARG("putFits: file name %zu is empty", i + 1);
+        d4m_volume_options o = D4M_VOLUME_OPTIONS_INIT;
+        o.layout = get_scalar(prhs[4], "layout") != 0 ? D4M_VOLUME_BRICKS : D4M_VOLUME_TRIPLES;
+        size_t nb = 0;
+        const double *br = get_doubles(prhs[5], &nb, "brick");
+        if (nb != 3)
+            BADARG("putFits: the brick must be 3 edges");
+        for (int k = 0; k < 3; k++) {
+            if (!(br[k] >= 0 && br[k] <= 65536) || br[k] != floor(br[k]))
+                BADARG("putFits: brick edges must be integers from 1 to 65536");
+            o.brick[k] = (unsigned)br[k];
+        }
+        o.overlap = get_count(prhs[6], "overlap", 65536);
+        o.codec = (d4m_volume_codec)get_count(prhs[7], "codec", 2);
+        o.hdu = (int)get_count(prhs[8], "hdu", 1e9);
+        check(d4m_volume_ingest_fits(db, name, (const char *const *)files, nf, &o));
+        return;
+    }
+    if (!strcmp(cmd, "vol_open")) {      /* (db, name) */
+        nargs(cmd, nrhs, 2, 2);
+        int64_t dbi = id_slot(prhs[1]);
+        d4m_db *db = get_obj(prhs[1], K_DB, "DBvolume");
+        char *name = get_cstr(prhs[2], "table name");
+        d4m_volume *v = NULL;
+        check(d4m_volume_open(&v, db, name));
+        tmp_push(v, (cleanup_fn)d4m_volume_close);
+        plhs[0] = id_out(new_slot(v, K_VOL, (int32_t)dbi, name));
+        return;
+    }
+    if (!strcmp(cmd, "vol_info")) {      /* (v) -> struct */
+        nargs(cmd, nrhs, 1, 1);
+        d4m_volume *v = get_obj(prhs[1], K_VOL, "info");
+        d4m_volume_info in;
+        check(d4m_volume_info_get(&in, v));
+        static const char *f[] = { "Size", "Class", "DType", "Layout", "Brick", "Overlap",
+                                   "Codec", "Bitpix", "Bscale", "Bzero", "Blank", "Fill",
+                                   "Cards", "ApproxBytes" };
+        mxArray *s = mxCreateStructMatrix(1, 1, sizeof f / sizeof f[0], f);
+        plhs[0] = s;
+        mxArray *sz = mxCreateDoubleMatrix(1, 3, mxREAL);
+        mxGetPr(sz)[0] = (double)in.ny;
+        mxGetPr(sz)[1] = (double)in.nx;
+        mxGetPr(sz)[2] = (double)in.nz;
+        mxSetField(s, 0, "Size", sz);
+        static const char *cls[] = { "uint8", "int8", "uint16", "int16", "uint32", "int32",
+                                     "uint64", "int64", "single", "double" };
+        mxSetField(s, 0, "Class", mxCreateString((unsigned)in.dtype <= D4M_F64 ? cls[in.dtype] : "?"));
+        mxSetField(s, 0, "DType", mxCreateString(d4m_dtype_name(in.dtype)));
+        int br = in.layout == D4M_VOLUME_BRICKS;
+        mxSetField(s, 0, "Layout", mxCreateString(br ? "bricks" : "triples"));
+        mxArray *bk = mxCreateDoubleMatrix(br ? 1 : 0, br ? 3 : 0, mxREAL);
+        if (br) {
+            mxGetPr(bk)[0] = in.brick[1];
+            mxGetPr(bk)[1] = in.brick[2];
+            mxGetPr(bk)[2] = in.brick[0];
+        }
+        mxSetField(s, 0, "Brick", bk);
+        mxSetField(s, 0, "Overlap", mxCreateDoubleScalar(br ? in.overlap : 0));
+        mxSetField(s, 0, "Codec", mxCreateString(br ? codec_name(in.codec) : ""));
+        mxSetField(s, 0, "Bitpix", mxCreateDoubleScalar(in.bitpix));
+        mxSetField(s, 0, "Bscale", mxCreateDoubleScalar(in.bscale));
+        mxSetField(s, 0, "Bzero", mxCreateDoubleScalar(in.bzero));
+        mxSetField(s, 0, "Blank", in.has_blank ? mxCreateDoubleScalar((double)in.blank)
+                                               : mxCreateDoubleMatrix(0, 0, mxREAL));
+        mxSetField(s, 0, "Fill", mxCreateDoubleScalar(in.fill));
+        size_t nc = 0;
+        const char *cards = d4m_volume_cards(v, &nc);
+        /* an nc x 80 char matrix, one card a row */
+        mwSize cd[2] = { nc, nc ? 80 : 0 };
+        mxArray *cm = mxCreateCharArray(2, cd);
+        mxChar *c = mxGetChars(cm);
+        for (size_t i = 0; i < nc; i++)
+            for (size_t j = 0; j < 80; j++)
+                c[j * nc + i] = (mxChar)(unsigned char)cards[i * 80 + j];
+        mxSetField(s, 0, "Cards", cm);
+        mxSetField(s, 0, "ApproxBytes", mxCreateDoubleScalar((double)in.approx_bytes));
+        return;
+    }
+    if (!strcmp(cmd, "vol_read") || !strcmp(cmd, "vol_assoc")) {  /* (v, box) */
+        nargs(cmd, nrhs, 2, 2);
+        int assoc = !strcmp(cmd, "vol_assoc");
+        d4m_volume *v = get_obj(prhs[1], K_VOL, assoc ? "getAssoc" : "DBvolume read");
+        d4m_volume_info in;
+        check(d4m_volume_info_get(&in, v));
+        int empty;
+        d4m_box b = get_box(prhs[2], &in, &empty);
+        if (assoc) {
+            d4m_assoc *r = NULL;
+            if (empty)
+                check(d4m_assoc_new_empty(&r));
+            else
+                check(d4m_volume_read_assoc(&r, v, &b));
+            plhs[0] = assoc_out(r);
+            return;
+        }
+        size_t nz = (size_t)(b.z1 - b.z0 + 1), ny = (size_t)(b.y1 - b.y0 + 1),
+               nx = (size_t)(b.x1 - b.x0 + 1);
+        mwSize dims[3] = { ny, nx, nz };
+        size_t es = d4m_dtype_size(in.dtype);
+        double nbytes = (double)nz * (double)ny * (double)nx * (double)es;
+        if (nbytes > (double)SIZE_MAX / 2)
+            fail("d4m:toobig", "box of %.0f bytes is too large", nbytes);
+        void *buf = empty ? NULL : xmalloc(nz * ny * nx * es);
+        if (!empty)
+            check(d4m_volume_read_box(buf, v, &b));
+        plhs[0] = mxCreateNumericArray(3, dims, dtype_class(in.dtype), mxREAL);
+        if (!empty)
+            permute_box(mxGetData(plhs[0]), buf, es, nz, ny, nx);
+        return;
+    }
+    if (!strcmp(cmd, "vol_write")) {     /* (v, path, box or []) */
+        nargs(cmd, nrhs, 3, 3);
+        d4m_volume *v = get_obj(prhs[1], K_VOL, "writeFits");
+        char *path = get_cstr(prhs[2], "FITS file name");
+        if (!*path)
+            BADARG("writeFits: the file name is empty");
+        d4m_volume_info in;
+        check(d4m_volume_info_get(&in, v));
+        if (mxIsEmpty(prhs[3])) {
+            check(d4m_volume_write_fits(v, NULL, path));
+            return;
+        }
+        int empty;
+        d4m_box b = get_box(prhs[3], &in, &empty);
+        if (empty)
+            BADARG("writeFits: the box is empty");
+        check(d4m_volume_write_fits(v, &b, path));
+        return;
+    }
+    if (!strcmp(cmd, "vol_drop")) {      /* (v): deleteForce of the volume's table */
+        nargs(cmd, nrhs, 1, 1);
+        int64_t vi = id_slot(prhs[1]);
+        get_obj(prhs[1], K_VOL, "deleteForce");
+        int32_t dbi = slots[vi].parent;
+        char *name = xmalloc(strlen(slots[vi].name) + 1);
+        strcpy(name, slots[vi].name);
+        close_table_handles(dbi, name);
+        check(d4m_table_drop(slots[dbi].p, name));
+        return;
+    }
+    (void)nlhs;
+    fail("d4m:badArg", "d4m_mex: unknown command '%s'", cmd);
+}
+
+
 static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[])
 {
     d4m_assoc *r = NULL;
@@ -1248,7 +1545,7 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         plhs[0] = mxCreateDoubleScalar((double)nlive);
         return;
     }
-    if (!strcmp(cmd, "live")) {         /* kinds of the live slots (1 Assoc, 2 db, 3 table, 4 iterator) */
+    if (!strcmp(cmd, "live")) {         /* kinds of the live slots (1 Assoc, 2 db, 3 table, 4 iterator, 5 volume) */
         nargs(cmd, nrhs, 0, 0);
         size_t k = 0;
         plhs[0] = mxCreateDoubleMatrix(1, nlive, mxREAL);
@@ -1662,22 +1959,12 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         d4m_db *db = slots[dbi].p;
         char *name = xmalloc(strlen(slots[ti].name) + 1);
         strcpy(name, slots[ti].name);
-        /* Close every open handle of this table (and its iterators): they
-         * would otherwise write into a table that no longer exists. */
-        for (uint32_t i = 0; i < nslots; i++)
-            if (slots[i].kind == K_ITER && slots[i].parent >= 0 &&
-                slots[slots[i].parent].parent == dbi && slots[slots[i].parent].name &&
-                !strcmp(slots[slots[i].parent].name, name)) {
-                d4m_table_iter_free(slots[i].p);
-                slots[i].p = NULL;       /* id refused from now on; slot freed by Octave */
-            }
-        for (uint32_t i = 0; i < nslots; i++)
-            if (slots[i].kind == K_TABLE && slots[i].parent == dbi && slots[i].p &&
-                slots[i].name && !strcmp(slots[i].name, name)) {
-                d4m_table_close(slots[i].p);
-                slots[i].p = NULL;
-            }
+        close_table_handles(dbi, name);
         check(d4m_table_drop(db, name));
+        return;
+    }
+    if (!strncmp(cmd, "vol_", 4)) {
+        vol_dispatch(cmd, nlhs, plhs, nrhs, prhs);
         return;
     }
     if (!strcmp(cmd, "iter_new")) {      /* (t, rq, cq, chunk) */

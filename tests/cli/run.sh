@@ -659,5 +659,195 @@ expect "a table made again starts empty" <<'EOF'
 0
 EOF
 
+# ------------------------------------------------------ fits-ingest, volume
+# FITS fixtures from tests/fits_gen.c (d4m-test-fits-gen): voxel (x, y, z) of
+# type i16 is z*1000 + y*30 + x - 500, (1, 0, 0) BLANK; of u16 (BZERO 32768)
+# 40000 + z*1000 + y*30 + x.  `gen dump F` prints a file's header and pixels.
+gen=$build/tests/d4m-test-fits-gen
+vdb=$tmp/vdb
+vd=$tmp/vol
+mkdir -p "$vd"
+# describe DB TABLE: the volume's description without approx_bytes (its
+# size on disk varies)
+describe() {
+    run "$d4m" volume "$@"
+    sed -i '/^approx_bytes: /d' "$tmp/out"
+}
+# usage_error NAME: the last run exited with 2 and said why on stderr.
+usage_error() {
+    if [ "$status" -eq 2 ] && [ -s "$tmp/err" ] && [ ! -s "$tmp/out" ]; then
+        pass
+    else
+        fail "$1: exit status $status, expected 2 and a message"
+    fi
+}
+if [ ! -x "$gen" ]; then
+    fail "no FITS fixture writer $gen"
+else
+"$gen" cube "$vd/c.fits" i16 4 3 2
+"$gen" slices "$vd/s" u16 3 2 3
+"$gen" cube "$vd/other.fits" u16 4 2 1
+
+run "$d4m" fits-ingest "$vdb" cube "$vd/c.fits"
+expect "fits-ingest a cube (triples)" </dev/null
+describe "$vdb" cube
+expect "volume describes the cube" <<'EOF'
+dims: 2 3 4
+type: i16
+layout: triples
+bitpix: 16
+bscale: 1
+bzero: 0
+blank: -32768
+cards: 5
+EOF
+run "$d4m" volume "$vdb" cube 0:1 0:1 0:3
+expect "a box of the cube (the BLANK voxel absent)" <<EOF
+0${tab}0${tab}0${tab}-500
+0${tab}0${tab}2${tab}-498
+0${tab}0${tab}3${tab}-497
+0${tab}1${tab}0${tab}-470
+0${tab}1${tab}1${tab}-469
+0${tab}1${tab}2${tab}-468
+0${tab}1${tab}3${tab}-467
+1${tab}0${tab}0${tab}500
+1${tab}0${tab}1${tab}501
+1${tab}0${tab}2${tab}502
+1${tab}0${tab}3${tab}503
+1${tab}1${tab}0${tab}530
+1${tab}1${tab}1${tab}531
+1${tab}1${tab}2${tab}532
+1${tab}1${tab}3${tab}533
+EOF
+run "$d4m" get "$vdb" cube 6, :
+expect "the triples layout is an ordinary table (row z*ny+y+1, col x+1)" <<EOF
+6${tab}1${tab}560
+6${tab}2${tab}561
+6${tab}3${tab}562
+6${tab}4${tab}563
+EOF
+run "$d4m" volume "$vdb" cube 1 2 3
+expect "a box of one voxel" <<EOF
+1${tab}2${tab}3${tab}563
+EOF
+run "$d4m" fits-ingest "$vdb" cubez "$vd/c.fits" --compress --bricks 3
+expect "fits-ingest a cube (lz4 bricks)" </dev/null
+run "$d4m" volume "$vdb" cube 0:1 0:2 0:3
+cp "$tmp/out" "$tmp/cube_all"
+run "$d4m" volume "$vdb" cubez 0:1 0:2 0:3
+expect "lz4 bricks read as the triples do" <"$tmp/cube_all"
+
+run "$d4m" fits-ingest "$vdb" stack "$vd/s000.fits" "$vd/s001.fits" "$vd/s002.fits" \
+    --bricks 2 --codec zstd --overlap 1
+expect "fits-ingest a stack of slices (zstd bricks, overlap 1)" </dev/null
+describe "$vdb" stack
+expect "volume describes the stack" <<'EOF'
+dims: 3 2 3
+type: u16
+layout: bricks
+brick: 2 2 2
+overlap: 1
+codec: zstd
+bitpix: 16
+bscale: 1
+bzero: 32768
+cards: 5
+EOF
+run "$d4m" volume "$vdb" stack 0:2 1 1:2
+expect "a box of the stack" <<EOF
+0${tab}1${tab}1${tab}40031
+0${tab}1${tab}2${tab}40032
+1${tab}1${tab}1${tab}41031
+1${tab}1${tab}2${tab}41032
+2${tab}1${tab}1${tab}42031
+2${tab}1${tab}2${tab}42032
+EOF
+run "$d4m" volume "$vdb" stack 1:2 0:1 1:2 --out "$vd/box.fits"
+expect "volume --out writes the box" </dev/null
+run "$gen" dump "$vd/box.fits"
+expect "the box as FITS: BITPIX, BZERO, NAXISn, cards, CRPIX1 shifted, pixels" <<'EOF'
+bitpix 16
+bzero 32768
+naxis 3 2 2 2
+object d4mtest
+crpix1 9
+41001
+41002
+41031
+41032
+42001
+42002
+42031
+42032
+EOF
+run "$d4m" fits-ingest "$vdb" boxrt "$vd/box.fits"
+run "$d4m" volume "$vdb" boxrt 0:1 0:1 0:1
+expect "the box ingested again" <<EOF
+0${tab}0${tab}0${tab}41001
+0${tab}0${tab}1${tab}41002
+0${tab}1${tab}0${tab}41031
+0${tab}1${tab}1${tab}41032
+1${tab}0${tab}0${tab}42001
+1${tab}0${tab}1${tab}42002
+1${tab}1${tab}0${tab}42031
+1${tab}1${tab}1${tab}42032
+EOF
+run "$d4m" volume "$vdb" cube 0:1 0:2 0:3 --out "$vd/cube.fits"
+run "$gen" dump "$vd/cube.fits"
+cp "$tmp/out" "$tmp/cube_dump"
+run "$gen" dump "$vd/c.fits"
+expect "the whole cube written back equals the source" <"$tmp/cube_dump"
+
+# errors: a message on stderr, a non-zero status, nothing half-written
+run "$d4m" volume "$vdb" cube 0:2 0:0 0:0
+expect_fail "volume: a box outside the volume" 1 "d4m: volume: "
+run "$d4m" volume "$vdb" stack 0:1 0:1 0:3 --out "$vd/bad.fits"
+expect_fail "volume --out: a box outside the volume" 1 "d4m: volume: "
+if [ -e "$vd/bad.fits" ]; then fail "a failed --out left a file"; else pass; fi
+run "$d4m" volume "$vdb" stack 0:1 0:1 0:1 --out "$vd/no/dir.fits"
+expect_fail "volume --out into a missing folder" 1 "d4m: volume: "
+if [ -e "$vd/no" ]; then fail "a failed --out left a folder"; else pass; fi
+cp "$vd/box.fits" "$tmp/box_before"
+run "$d4m" volume "$vdb" stack 0:0 0:0 0:0 --out "$vd/box.fits"
+expect_fail "volume --out over an existing file" 1 "d4m: volume: "
+if cmp -s "$tmp/box_before" "$vd/box.fits"; then pass; else fail "--out changed an existing file"; fi
+run "$d4m" volume "$vdb" cube 0-1 0:1 0:1
+usage_error "volume: a bad range"
+run "$d4m" volume "$vdb" cube 0:1 0:1
+usage_error "volume: two ranges"
+run "$d4m" volume "$vdb" nothere
+expect_fail "volume of a missing table" 1 "d4m: volume: "
+run "$d4m" create "$vdb" plain
+run "$d4m" volume "$vdb" plain
+expect_fail "volume of a table that is no volume" 1 "d4m: volume: "
+run "$d4m" fits-ingest "$vdb" bad1 "$vd/missing.fits"
+expect_fail "fits-ingest of a missing file" 1 "d4m: fits-ingest: "
+head -c 3000 "$vd/c.fits" >"$vd/trunc.fits"
+run "$d4m" fits-ingest "$vdb" bad2 "$vd/trunc.fits" --bricks 2
+expect_fail "fits-ingest of a truncated file" 1 "d4m: fits-ingest: "
+run "$d4m" fits-ingest "$vdb" bad3 "$vd/s000.fits" "$vd/s001.fits" "$vd/missing.fits"
+expect_fail "fits-ingest of a stack with a missing slice" 1 "d4m: fits-ingest: "
+run "$d4m" fits-ingest "$vdb" bad4 "$vd/s000.fits" "$vd/other.fits" --compress
+expect_fail "fits-ingest of slices that disagree" 1 "d4m: fits-ingest: "
+run "$d4m" fits-ingest "$vdb" bad5 "$vd/c.fits" --hdu 2
+expect_fail "fits-ingest of an HDU the file lacks" 1 "d4m: fits-ingest: "
+run "$d4m" fits-ingest "$vdb" cube "$vd/c.fits"
+expect_fail "fits-ingest over an existing table" 1 "d4m: fits-ingest: "
+run "$d4m" fits-ingest "$vdb" bad6 "$vd/c.fits" --codec gzip
+usage_error "fits-ingest --codec gzip"
+run "$d4m" fits-ingest "$vdb" bad7 "$vd/c.fits" --bricks 0
+usage_error "fits-ingest --bricks 0"
+run "$d4m" fits-ingest "$vdb" bad8
+usage_error "fits-ingest without files"
+run "$d4m" ls "$vdb"
+expect "failed ingests leave no table" <<'EOF'
+boxrt
+cube
+cubez
+plain
+stack
+EOF
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,3 @@
+function id = d4m_id(V)
+  id = V.id;
+end

@@ -1,0 +1,3 @@
+function display(V)
+  disp(V);
+end
