@@ -482,8 +482,19 @@ static int sort_unique(d4m_keys *out, uint64_t *rank, const d4m_key *keys, uint6
         a[u].idx = u;
         bytes += keys[u].len;
     }
+    /* Keys that come in order (the inner keys of one row, or of one column
+     * read through the transpose) need no sorting, and a few keys are
+     * sorted by comparison: each radix pass costs 256 counters, whatever
+     * n, and a query's answer has a handful of keys. */
+    bool ordered = true;
+    for (uint64_t u = 1; u < n && ordered; u++)
+        ordered = cmp_items(&a[u - 1], &a[u], (void *)keys) < 0;
+    if (!ordered && n <= 32) {
+        qsort_r(a, (size_t)n, sizeof *a, cmp_items, (void *)keys);
+        ordered = true;
+    }
     sort_item *src = a, *dst = t;
-    for (int shift = 0; shift < 64; shift += 8) {
+    for (int shift = 0; !ordered && shift < 64; shift += 8) {
         uint64_t cnt[256] = { 0 };
         for (uint64_t i = 0; i < n; i++)
             cnt[(src[i].pre >> shift) & 255]++;
@@ -501,7 +512,7 @@ static int sort_unique(d4m_keys *out, uint64_t *rank, const d4m_key *keys, uint6
         src = dst;
         dst = x;
     }
-    for (uint64_t i = 0; i < n;) {
+    for (uint64_t i = 0; !ordered && i < n;) {
         uint64_t j = i + 1;
         while (j < n && src[j].pre == src[i].pre)
             j++;

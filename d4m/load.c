@@ -7,7 +7,13 @@
  * An Assoc's rows are sorted and its columns sorted within each row, and the
  * key encoding preserves that order, so the keys of a table come out of the
  * CSR arrays already sorted, and those of the transpose from the
- * column-major order: nothing is sorted here.
+ * column-major order: nothing is sorted here.  The row order is read from
+ * the Assoc's own arrays (borrowed for the load, not copied), and the
+ * column order is one counting sort.  What a large load costs here is
+ * memory traffic: each entry's inner key is a random access into the
+ * encoded keys (a million distinct keys are far larger than the cache), so
+ * keys short enough are laid out in fixed slots, one access each, and
+ * fetched ahead of the entries that need them.
  */
 #define _GNU_SOURCE   /* qsort_r */
 #include <pthread.h>
@@ -19,6 +25,7 @@
 #include <omp.h>
 #endif
 #include "store.h"
+#include "internal.h"   /* d4m__csr_borrow: the row-major triples of a load */
 
 #define BATCH_ENTRIES 100000
 
@@ -389,6 +396,7 @@ typedef struct {
     enc_keys rows, cols;
     d4m_triples *byrow, *bycol;
     uint64_t *rowcnt, *colcnt;   /* entries per row / column key */
+    unsigned char *rfix, *cfix;  /* rows, cols in fixed slots (enc_fixed), or NULL */
 } put_state;
 
 static void put_state_free(put_state *p)
@@ -399,6 +407,8 @@ static void put_state_free(put_state *p)
     d4m_triples_free(p->bycol);
     free(p->rowcnt);
     free(p->colcnt);
+    free(p->rfix);
+    free(p->cfix);
 }
 
 /* Value bytes of entry k of t. */
@@ -442,6 +452,32 @@ static inline int out_add(stream_out *o, d4m_key key, d4m_key row, d4m_key val, 
     return d4m__sink_add(o->s, key, row, val, merge);
 }
 
+#define PF_FAR 32
+#define PF_NEAR 16
+
+/* The encoded keys of e in slots of FIX_SLOT bytes, slot i = its length,
+ * then its bytes: one cache line holds a key, found without its offset
+ * first.  NULL (not an error) when a key is too long for a slot, or the
+ * keys are few enough to stay in the cache anyway. */
+#define FIX_SLOT 16
+#define FIX_MIN_KEYS 65536
+
+static unsigned char *enc_fixed(const enc_keys *e)
+{
+    if (e->n < FIX_MIN_KEYS || enc_maxlen(e) >= FIX_SLOT)
+        return NULL;
+    unsigned char *f = d4m__malloc(d4m__mul((size_t)e->n, FIX_SLOT));
+    if (!f)
+        return NULL;   /* the offsets will do */
+    for (uint64_t i = 0; i < e->n; i++) {
+        d4m_key k = d4m__enc_at(e, i);
+        unsigned char *slot = f + i * FIX_SLOT;
+        slot[0] = (unsigned char)k.len;
+        memcpy(slot + 1, k.ptr, k.len);
+    }
+    return f;
+}
+
 /* Entries k0 .. k1-1 of one sorted stream of a's triples into table m:
  * outer and inner are the encodings of the outer and inner keys (rows then
  * columns, or the reverse for the transpose); t the triples in outer-major
@@ -449,7 +485,8 @@ static inline int out_add(stream_out *o, d4m_key key, d4m_key row, d4m_key val, 
  * the outer key of the transpose). */
 static int stream_range(stream_out *o, const d4m_meta *m, const d4m_assoc *a,
                         const d4m_triples *t, size_t k0, size_t k1, const enc_keys *outer,
-                        const enc_keys *inner, bool transposed, const d4m_meta *combiner_table)
+                        const enc_keys *inner, const unsigned char *ifix, bool transposed,
+                        const d4m_meta *combiner_table)
 {
     d4m_buf val = { NULL, 0, 0 };
     bool combining = combiner_table->combiner != D4M_COMBINE_NONE || combiner_table->ncc;
@@ -475,6 +512,21 @@ static int stream_range(stream_out *o, const d4m_meta *m, const d4m_assoc *a,
     const uint64_t *op = transposed ? t->col : t->row, *ip = transposed ? t->row : t->col;
     int rc = 0;
     for (size_t k = k0; !rc && k < k1; k++) {
+        /* The inner keys of a large load are all over their buffer, and
+         * each is a cache miss (two through the offsets: the offset, then
+         * the bytes), which costs more than the rest of the entry's work:
+         * they are fetched ahead -- a fixed slot PF_FAR entries ahead, or
+         * the offset PF_FAR and the bytes PF_NEAR entries ahead (their
+         * offset is in the cache by then). */
+        if (ifix) {
+            if (k + PF_FAR < k1)
+                __builtin_prefetch(ifix + ip[k + PF_FAR] * FIX_SLOT);
+        } else {
+            if (k + PF_FAR < k1)
+                __builtin_prefetch(&inner->off[ip[k + PF_FAR]]);
+            if (k + PF_NEAR < k1)
+                __builtin_prefetch(inner->b.p + inner->off[ip[k + PF_NEAR]]);
+        }
         uint64_t o_ = op[k];
         if (o_ != last_o) {
             ok = d4m__enc_at(outer, o_);
@@ -482,7 +534,13 @@ static int stream_range(stream_out *o, const d4m_meta *m, const d4m_assoc *a,
             plen = D4M_KV_TABLE_ID_LEN + ok.len;
             last_o = o_;
         }
-        d4m_key ik = d4m__enc_at(inner, ip[k]);
+        d4m_key ik;
+        if (ifix) {
+            const unsigned char *slot = ifix + ip[k] * FIX_SLOT;
+            ik = (d4m_key){ (const char *)slot + 1, slot[0] };
+        } else {
+            ik = d4m__enc_at(inner, ip[k]);
+        }
         memcpy(key + plen, ik.ptr, ik.len);
         d4m_key kk = { key, plen + ik.len };
         /* The column key (raw) decides the combiner, in both tables. */
@@ -511,12 +569,12 @@ static int stream_range(stream_out *o, const d4m_meta *m, const d4m_assoc *a,
 }
 
 static int stream_entries(d4m_sink *s, const d4m_meta *m, const d4m_assoc *a, const d4m_triples *t,
-                          const enc_keys *outer, const enc_keys *inner, bool transposed,
-                          const d4m_meta *combiner_table, bool follows)
+                          const enc_keys *outer, const enc_keys *inner, const unsigned char *ifix,
+                          bool transposed, const d4m_meta *combiner_table, bool follows)
 {
     D4M_TRY(d4m__sink_begin(s, m, follows));
     stream_out o = { s, NULL };
-    return stream_range(&o, m, a, t, 0, t->n, outer, inner, transposed, combiner_table);
+    return stream_range(&o, m, a, t, 0, t->n, outer, inner, ifix, transposed, combiner_table);
 }
 
 /* ------------------------------------------------- parallel bulk streams */
@@ -533,6 +591,7 @@ typedef struct {
     const d4m_meta *m;
     const d4m_triples *t;
     const enc_keys *outer, *inner;
+    const unsigned char *ifix;
     bool transposed;
     size_t k0, k1;       /* entries */
     size_t file;         /* in the sink's files */
@@ -569,7 +628,7 @@ static int cmp_size(const void *x, const void *y)
  * for each in the sink). */
 static int plan_pieces(d4m_sink *s, piece **ps, size_t *np, size_t *cap, const d4m_meta *m,
                        const d4m_triples *t, const enc_keys *outer, const enc_keys *inner,
-                       bool transposed, unsigned nthreads)
+                       const unsigned char *ifix, bool transposed, unsigned nthreads)
 {
     const uint64_t *op = transposed ? t->col : t->row;
     size_t ncut = 0;
@@ -625,6 +684,7 @@ static int plan_pieces(d4m_sink *s, piece **ps, size_t *np, size_t *cap, const d
         p->t = t;
         p->outer = outer;
         p->inner = inner;
+        p->ifix = ifix;
         p->transposed = transposed;
         p->k0 = cut[i];
         p->k1 = cut[i + 1];
@@ -640,8 +700,8 @@ static void write_piece(d4m_sink *s, const d4m_assoc *a, const d4m_meta *ct, pie
     stream_out o = { s, NULL };
     int rc = d4m_kv__sst_new(&o.sst, s->kv, f->path);
     if (!rc)
-        rc = stream_range(&o, p->m, a, p->t, p->k0, p->k1, p->outer, p->inner, p->transposed,
-                          ct);
+        rc = stream_range(&o, p->m, a, p->t, p->k0, p->k1, p->outer, p->inner, p->ifix,
+                          p->transposed, ct);
     bool empty = false;
     if (!rc)
         rc = d4m_kv__sst_finish(o.sst, &empty);
@@ -665,9 +725,11 @@ static int stream_parallel(d4m_sink *s, const d4m_assoc *a, d4m_meta *m, d4m_met
     D4M_TRY(d4m__sink_close(s));
     piece *ps = NULL;
     size_t np = 0, cap = 0;
-    int rc = plan_pieces(s, &ps, &np, &cap, m, p->byrow, &p->rows, &p->cols, false, nthreads);
+    int rc = plan_pieces(s, &ps, &np, &cap, m, p->byrow, &p->rows, &p->cols, p->cfix, false,
+                         nthreads);
     if (!rc && pair)
-        rc = plan_pieces(s, &ps, &np, &cap, pair, p->bycol, &p->cols, &p->rows, true, nthreads);
+        rc = plan_pieces(s, &ps, &np, &cap, pair, p->bycol, &p->cols, &p->rows, p->rfix, true,
+                         nthreads);
     if (!rc) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
@@ -781,6 +843,50 @@ static int stream_degrees(d4m_sink *s, const d4m_meta *deg, const put_state *p)
     return rc;
 }
 
+/* The triples of a in row order for a load, *t, without copying the
+ * matrix: the column indices and numeric values are a's own CSR arrays,
+ * borrowed in *c (*borrowed set) until rows_return; only the row index of
+ * each entry is made.  A's matrix must not be used meanwhile (its keys
+ * may).  String values are copied out by d4m_assoc_find as before. */
+static int rows_borrow(d4m_triples **t, d4m_csr *c, bool *borrowed, const d4m_assoc *a)
+{
+    *borrowed = false;
+    if (d4m_assoc_val_kind(a) == D4M_STR)
+        return d4m_assoc_find(t, a, D4M_ORDER_ROW);
+    D4M_TRY(d4m__csr_borrow(c, a));
+    uint64_t nnz = c->p[c->nvec];
+    d4m_triples *r = d4m__calloc(1, sizeof *r);
+    uint64_t *row = d4m__malloc(d4m__mul(nnz ? (size_t)nnz : 1, sizeof *row));
+    if (!r || !row) {
+        free(r);
+        free(row);
+        d4m__csr_return(a, c);
+        return D4M_ENOMEM;
+    }
+    for (uint64_t k = 0; k < c->nvec; k++)
+        for (uint64_t q = c->p[k]; q < c->p[k + 1]; q++)
+            row[q] = c->h[k];
+    r->n = (size_t)nnz;
+    r->row = row;
+    r->col = c->j;
+    r->val = c->x;
+    *t = r;
+    *borrowed = true;
+    return 0;
+}
+
+/* Give back what rows_borrow borrowed (t's borrowed arrays are dropped). */
+static int rows_return(d4m_triples *t, d4m_csr *c, bool borrowed, const d4m_assoc *a)
+{
+    if (!borrowed)
+        return 0;
+    if (t) {
+        t->col = NULL;
+        t->val = NULL;
+    }
+    return d4m__csr_return(a, c);
+}
+
 /* Every entry of a into s: the table m, its transpose pair and its degree
  * table deg (either may be NULL), each as one sorted stream.  empty[i] set:
  * table i (0: m, 1: pair) is empty, so its split points come from this load;
@@ -792,13 +898,22 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
     memset(&p, 0, sizeof p);
     d4m_meta *tables[2] = { m, pair };
     resplit[0] = resplit[1] = false;
+    d4m_csr csr;
+    bool borrowed = false;
     int rc = enc_axis(&p.rows, a, 1, m->keys);
     if (!rc)
         rc = enc_axis(&p.cols, a, 2, m->keys);
-    if (!rc)
-        rc = d4m_assoc_find(&p.byrow, a, D4M_ORDER_ROW);
+    /* The column order first: it needs a's matrix, which the row order
+     * then borrows. */
     if (!rc && pair)
         rc = d4m_assoc_find(&p.bycol, a, D4M_ORDER_COL);
+    if (!rc) {
+        p.cfix = enc_fixed(&p.cols);
+        if (pair)
+            p.rfix = enc_fixed(&p.rows);
+    }
+    if (!rc)
+        rc = rows_borrow(&p.byrow, &csr, &borrowed, a);
     /* Entry counts: for the degree table, and for split points of an empty
      * table's first load. */
     if (!rc && (deg || (s->bulk && (empty[0] || empty[1])))) {
@@ -833,9 +948,9 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
         rc = stream_parallel(s, a, m, pair, &p, nthreads);
     } else {
         if (!rc)
-            rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, false, m, follows);
+            rc = stream_entries(s, m, a, p.byrow, &p.rows, &p.cols, p.cfix, false, m, follows);
         if (!rc && pair)
-            rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, true, m, false);
+            rc = stream_entries(s, pair, a, p.bycol, &p.cols, &p.rows, p.rfix, true, m, false);
     }
     if (!rc && deg)
     {
@@ -864,6 +979,9 @@ int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *de
             free(q.colcnt);
         }
     }
+    int rc2 = rows_return(p.byrow, &csr, borrowed, a);
+    if (!rc)
+        rc = rc2;
     put_state_free(&p);
     return rc;
 }
