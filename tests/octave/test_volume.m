@@ -46,6 +46,7 @@ function test_volume()
         tcheck([what ': one voxel'], isequaln(V(5, 7, 4), E(5, 7, 4)));
         tcheck([what ': a slice'], isequaln(V(:, :, 1), E(:, :, 1)));
         tcheck([what ': one row, ranges as scalars'], isequaln(V(2, 1:7, 3), E(2, 1:7, 3)));
+        tcheck([what ': end'], isequaln(V(end-1:end, end, end), E(end-1:end, end, end)));
         teq([what ': size'], size(V), [ny nx nz]);
         if li == 1 || li == 3
           % the Assoc of a box: row (z-1)*ny + y, col x, absent and zero voxels left out
@@ -115,6 +116,7 @@ function test_volume()
   teq('2-D image size', size(V), [3 6 1]);
   tcheck('2-D image, two indices', isequal(V(2:3, 2:5), E(2:3, 2:5)) && strcmp(class(V(1, 1)), 'uint16'));
   tcheck('2-D image, whole', isequal(V(:, :), E));
+  tcheck('2-D image, end', isequal(V(end, 2:end), E(end, 2:end)));
   out = fullfile(dir, 'img_all.fits');
   writeFits(V, out);
   [st, txt] = system(sprintf('%s dump %s', gen, out));

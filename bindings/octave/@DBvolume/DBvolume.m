@@ -8,8 +8,9 @@ function V = DBvolume(DB, name)
 %                                  class (uint16 for BITPIX 16 with BZERO
 %                                  32768, single for BITPIX -32, ...);
 %                                  each index is ':', a scalar or a
-%                                  contiguous range a:b; absent (BLANK/NaN)
-%                                  voxels read as info(V).Fill
+%                                  contiguous range a:b (end works);
+%                                  absent (BLANK/NaN) voxels read as
+%                                  info(V).Fill
 %    A = getAssoc(V, rows, cols, slices)   the same box as an Assoc of voxel
 %                                  triples: row = (z-1)*ny + y, col = x
 %                                  (whole-volume, 1-based), value = voxel;
