@@ -50,6 +50,7 @@
 #define CARD 80
 #define FILE_BYTES (256u << 20)   /* start a new sorted file past this much */
 #define ZSTD_LEVEL 3
+#define MAX_BRICK_BYTES ((size_t)1 << 30)   /* a stored brick, overlap included */
 
 /* --------------------------------------------------------------- types */
 
@@ -786,6 +787,20 @@ static int load_prepare(d4m_volume_load **out, const char *table, const char *co
         r->codec = opts->codec;
     }
     r->bitpix = ld->src.bitpix;
+    /* A stored brick (its edges plus the overlap on both sides) is one
+     * buffer and one RocksDB value: at most MAX_BRICK_BYTES. */
+    if (r->layout == D4M_VOLUME_BRICKS) {
+        double bytes = (double)d4m_dtype_size(r->dtype);
+        for (int i = 0; i < 3; i++)
+            bytes *= (double)r->brick[i] + 2.0 * r->overlap;
+        if (bytes > (double)MAX_BRICK_BYTES) {
+            rc = d4m__error(D4M_EINVAL, "a brick of %u x %u x %u voxels with an overlap of %u "
+                            "stores %.0f bytes; at most %u MiB a brick", r->brick[0],
+                            r->brick[1], r->brick[2], r->overlap, bytes,
+                            (unsigned)(MAX_BRICK_BYTES >> 20));
+            goto fail;
+        }
+    }
     r->bscale = ld->src.bscale;
     r->bzero = ld->src.bzero;
     r->has_blank = ld->src.has_blank;

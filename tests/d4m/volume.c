@@ -1020,6 +1020,23 @@ Test(volume_fault, unsupported_shapes)
     CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", ac, 2, NULL), D4M_EFITS);
     const char *ad[2] = { fx_path(&f, "a.fits"), fx_path(&f, "d.fits") };
     CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", ad, 2, NULL), D4M_EFITS);
+    /* bricks whose stored size (overlap included) passes 1 GiB: refused
+     * before anything is allocated (2049 x 2049 x 6144 voxels here) */
+    d4m_volume_options big = D4M_VOLUME_OPTIONS_INIT;
+    big.layout = D4M_VOLUME_BRICKS;
+    big.brick[0] = big.brick[1] = 1;
+    big.brick[2] = 4096;
+    big.overlap = 1024;
+    one[0] = fx_path(&f, "a.fits");
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, &big), D4M_EINVAL);
+    cr_assert(strstr(d4m_error_message(), "at most 1024 MiB a brick"), "%s",
+              d4m_error_message());
+    big.brick[2] = 1;   /* 2049^3 voxels of 2 bytes: still too large */
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "T", one, 1, &big), D4M_EINVAL);
+    big.overlap = 0;
+    big.brick[0] = big.brick[1] = big.brick[2] = 4;
+    CHECK_OK(d4m_volume_ingest_fits(f.t.db, "T", one, 1, &big));
+    CHECK_OK(d4m_table_drop(f.t.db, "T"));
     cr_assert_eq(ntables(&f), 0);
     fx_free(&f);
 }
