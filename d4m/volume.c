@@ -1390,14 +1390,12 @@ int d4m_volume_ingest_fits_comm(const char *db_path, const char *table,
     if (!rc && result)
         rc = d4m__error(D4M_EMPI, "the load of '%s' failed on rank %d (code %d); nothing was "
                         "loaded", table ? table : "", all ? who : 0, (int)result);
-    if (ld && comm->rank != 0) {
-        /* Loaded or not, this rank's names of its files go: the database
-         * holds its own links to loaded files. */
-        if (*list)
-            unlink(list);
-        ld->committed = 0;
-    }
-    d4m_volume_load_free(ld);   /* rank 0: drops the table unless committed */
+    /* Loaded or not, the other ranks' names of their files go (the
+     * database holds its own links to loaded files); rank 0 drops the
+     * table unless it committed. */
+    if (*list && comm->rank != 0)
+        unlink(list);
+    d4m_volume_load_free(ld);
     d4m_db_close(db);
     return rc;
 }
