@@ -597,6 +597,17 @@ static int scan_valid(d4m_table_iter *x)
     return 0;
 }
 
+/* 1 if a reader has an entry, 0 at its end, or an error: its own iterator
+ * (it), or the scan's iterator across shards (it NULL). */
+static int reader_valid(d4m_table_iter *x, d4m_kv_iter *it)
+{
+    if (!it)
+        return scan_valid(x);
+    if (d4m_kv__iter_valid(it))
+        return 1;
+    return d4m_kv__iter_status(it);
+}
+
 /* A reader's next block to fill (under its lock): NULL if out of memory. */
 static scan_block *reader_block(scan_reader *rd, size_t i)
 {
@@ -643,14 +654,7 @@ static void *scan_reader_main(void *arg)
                 end = true;
                 break;
             }
-            int v;
-            if (rd->it) {
-                v = d4m_kv__iter_valid(rd->it);
-                if (!v)
-                    v = d4m_kv__iter_status(rd->it);
-            } else {
-                v = scan_valid(x);
-            }
+            int v = reader_valid(x, rd->it);
             if (v <= 0) {
                 rc = v;
                 end = true;
@@ -846,14 +850,7 @@ static int scan_run(d4m_table_iter *x, d4m_kv_iter *it, size_t limit, _Atomic si
         x->batch.len = 0;
         size_t got = 0;
         while (got < want) {
-            int v;
-            if (it) {
-                v = d4m_kv__iter_valid(it);
-                if (!v)
-                    v = d4m_kv__iter_status(it);
-            } else {
-                v = scan_valid(x);
-            }
+            int v = reader_valid(x, it);
             if (v <= 0) {
                 rc = v;
                 *at_stop = v == 0;
