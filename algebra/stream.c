@@ -859,70 +859,51 @@ int d4m__stream_finish(d4m_assoc **out, d4m_assoc_stream *s)
     }
     if (!rc && s->any_str)
         rc = string_values(a, s);
-    /* The CSR arrays, rows = outer keys: j and x are handed over. */
-    if (!rc) {
-        c.nrows = ok.n;
-        c.ncols = ik.n;
-        c.nvec = s->no;
-        c.p_size = (size_t)(s->no + 2) * sizeof *c.p;
-        c.h_size = (size_t)(s->no ? s->no : 1) * sizeof *c.h;
-        c.p = d4m__malloc(c.p_size);
-        c.h = d4m__malloc(c.h_size);
-        rc = !c.p || !c.h ? D4M_ENOMEM : 0;
-    }
     /* One outer key read through a transpose (a column query): its inner
      * keys, in order, are the rows of the answer, one entry each, so the
-     * answer is built as it is instead of transposed afterwards. */
+     * answer is built as it is (flip) instead of transposed afterwards. */
     bool flip = !rc && s->transposed && s->no == 1;
     for (uint64_t t = 1; flip && t < s->n; t++)
         flip = s->j[t - 1] < s->j[t];
-    if (flip) {
-        uint64_t col = s->kind == D4M_STR ? 0 : s->opos[0];
-        free(c.p);
-        free(c.h);
-        c.p = c.h = NULL;
-        c.nrows = ik.n;
-        c.ncols = ok.n;
-        c.nvec = s->n;
-        c.p_size = (size_t)(s->n + 1) * sizeof *c.p;
+    /* The CSR arrays: rows = outer keys, j and x handed over; flipped, rows
+     * = the inner positions (j, handed over as h) and one column. */
+    if (!rc) {
+        uint64_t nvec = flip ? s->n : s->no;
+        c.nrows = flip ? ik.n : ok.n;
+        c.ncols = flip ? ok.n : ik.n;
+        c.nvec = nvec;
+        c.p_size = (size_t)(nvec + 2) * sizeof *c.p;
         c.p = d4m__malloc(c.p_size);
-        rc = c.p ? 0 : D4M_ENOMEM;
-        if (!rc) {
-            for (uint64_t t = 0; t <= s->n; t++)
-                c.p[t] = t;
-            /* the inner positions become the rows; the entries' one column */
+        if (flip) {
             c.h = s->j;
             c.h_size = s->cap * sizeof *c.h;
-            s->j = NULL;
             c.j_size = (size_t)(s->n ? s->n : 1) * sizeof *c.j;
             c.j = d4m__malloc(c.j_size);
-            rc = c.j ? 0 : D4M_ENOMEM;
+        } else {
+            c.h_size = (size_t)(s->no ? s->no : 1) * sizeof *c.h;
+            c.h = d4m__malloc(c.h_size);
+            c.j = s->j;
+            c.j_size = s->cap * sizeof *c.j;
         }
-        if (!rc) {
+        s->j = NULL;
+        rc = !c.p || !c.h || !c.j ? D4M_ENOMEM : 0;
+    }
+    if (!rc) {
+        if (flip) {
+            uint64_t col = s->kind == D4M_STR ? 0 : s->opos[0];
+            for (uint64_t t = 0; t <= s->n; t++)
+                c.p[t] = t;
             for (uint64_t t = 0; t < s->n; t++)
                 c.j[t] = col;
-            c.x = s->x;
-            c.x_size = s->cap * sizeof *c.x;
-            c.jumbled = false;
-            s->x = NULL;
-            s->cap = 0;
-            free(s->soff);
-            s->soff = NULL;
-            rc = d4m__csr_pack(&m, &c);   /* frees the arrays on failure */
         } else {
-            d4m__csr_free(&c);
+            memcpy(c.p, s->ostart, (size_t)s->no * sizeof *c.p);
+            c.p[s->no] = s->n;
+            for (uint64_t i = 0; i < s->no; i++)
+                c.h[i] = s->kind == D4M_STR ? i : s->opos[i];
         }
-    } else if (!rc) {
-        memcpy(c.p, s->ostart, (size_t)s->no * sizeof *c.p);
-        c.p[s->no] = s->n;
-        for (uint64_t i = 0; i < s->no; i++)
-            c.h[i] = s->kind == D4M_STR ? i : s->opos[i];
-        c.j = s->j;
         c.x = s->x;
-        c.j_size = s->cap * sizeof *c.j;
         c.x_size = s->cap * sizeof *c.x;
         c.jumbled = false;
-        s->j = NULL;
         s->x = NULL;
         s->cap = 0;
         free(s->soff);
