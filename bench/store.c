@@ -954,16 +954,11 @@ static void print_report(const bench *b, const kstate *ks, const op *o, const re
 
 /* ------------------------------------------------------------------ puts */
 
-/* Every entry of t's transpose, counted through column queries of the
- * whole column range (in chunks of 1M entries). */
-static size_t transpose_count(d4m_table *t, d4m_kind kind)
+/* Read an iterator to its end, freeing each chunk; its entries, counted.
+ * The iterator is freed. */
+static size_t iter_drain(d4m_table_iter *it)
 {
-    const char *text = kind == D4M_STR ? ": \xff\xff " : ": 9007199254740992 ";
-    d4m_query *q = NULL;
-    d4m_table_iter *it = NULL;
     size_t total = 0;
-    CALL(d4m_query_parse(&q, (d4m_key){ text, strlen(text) }));
-    CALL(d4m_table_iter_new(&it, t, NULL, q, (size_t)1 << 20));
     for (;;) {
         d4m_assoc *a = NULL;
         int rc = d4m_table_iter_next(&a, it);
@@ -975,6 +970,20 @@ static size_t transpose_count(d4m_table *t, d4m_kind kind)
             break;
     }
     d4m_table_iter_free(it);
+    return total;
+}
+
+/* Every entry of t's transpose, counted through column queries of the
+ * whole column range (in chunks of 1M entries). */
+static size_t transpose_count(d4m_table *t, d4m_kind kind)
+{
+    const char *text = kind == D4M_STR ? ": \xff\xff " : ": 9007199254740992 ";
+    d4m_query *q = NULL;
+    d4m_table_iter *it = NULL;
+    size_t total = 0;
+    CALL(d4m_query_parse(&q, (d4m_key){ text, strlen(text) }));
+    CALL(d4m_table_iter_new(&it, t, NULL, q, (size_t)1 << 20));
+    total = iter_drain(it);
     d4m_query_free(q);
     return total;
 }
@@ -1359,17 +1368,7 @@ static void run_scan(bench *b, kstate *ks, report *rp)
         d4m_table_iter *it = NULL;
         span_start(&rp->s, "store");
         CALL(d4m_table_iter_new(&it, ks->bulk, NULL, NULL, SCAN_CHUNK));
-        for (;;) {
-            d4m_assoc *a = NULL;
-            int rc = d4m_table_iter_next(&a, it);
-            if (rc < 0)
-                die_lib("d4m_table_iter_next", rc);
-            total += d4m_assoc_nnz(a);
-            d4m_assoc_free(a);
-            if (rc == D4M_ITER_DONE)
-                break;
-        }
-        d4m_table_iter_free(it);
+        total = iter_drain(it);
         span_stop(&rp->s);
         rp->s_run = true;
         if (total != d->nuniq)
