@@ -4,10 +4,10 @@
  * key ascending -- the order of a table scan (d4m/table.c).  Not installed.
  *
  * The outer keys need no sorting and no deduplication (a new outer key is
- * told apart from the last one by the caller); the inner keys are
- * deduplicated as they come, by hashing, and only the distinct ones are
- * sorted at the end; the CSR arrays are filled in arrival order.  So the
- * work at the end (d4m__stream_finish) is a sort of the distinct inner keys
+ * told apart from the last one by the caller); every entry's inner key is
+ * kept as it comes, and at the end they are sorted (a radix sort on their
+ * first 8 bytes) and deduplicated in one go; the CSR arrays are filled in
+ * arrival order.  So the work at the end (d4m__stream_finish) is that sort
  * and one pass over the entries, and everything else can overlap the reads
  * that produce the entries.
  */
@@ -40,10 +40,6 @@ int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
 
 /* Forget the entries added since the last finish (an abandoned chunk). */
 void d4m__stream_clear(d4m_assoc_stream *s);
-
-/* A hint: inner key `inner` (STR) comes soon; its hash slot is fetched
- * into the cache now. */
-void d4m__stream_prefetch(const d4m_assoc_stream *s, d4m_key inner);
 
 /* Entries added since the last finish. */
 size_t d4m__stream_count(const d4m_assoc_stream *s);

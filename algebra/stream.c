@@ -2,25 +2,28 @@
  * algebra/stream.c - an Assoc from entries sorted by one axis (a table
  * scan); see assoc_stream.h.
  */
-#define _GNU_SOURCE   /* qsort_r, madvise */
+#define _GNU_SOURCE   /* qsort_r */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "internal.h"
 #include "assoc_stream.h"
 
-/* One slot of the inner keys' hash table: the key's first 8 bytes (zero
- * padded), a hash tag and its length, and its index + 1 (0: empty).  Keys
- * of up to 8 bytes are told apart without leaving the slot: on a million
- * entries over 100,000 keys the table is larger than the cache, and each
- * lookup is otherwise two misses after one another. */
+/* An entry's inner key while sorting: its first 8 bytes big-endian (zero
+ * padded, so that integer order is byte order), and the entry's index with
+ * the key's length (at most LEN_MAX: longer ones count as LEN_MAX).  Keys
+ * of up to 8 bytes are then compared and copied without looking at the
+ * entry again (a cache miss each, in a chunk's random order). */
 typedef struct {
     uint64_t pre;
-    uint32_t meta;    /* hash >> 40 << 8 | min(len, 255) */
-    uint32_t idx1;
-} islot;
+    uint64_t ilen;   /* index | min(length, LEN_MAX) << IDX_BITS */
+} sort_item;
+
+#define IDX_BITS 40
+#define LEN_MAX ((1u << 24) - 1)
+#define ITEM_IDX(t) ((t).ilen & (((uint64_t)1 << IDX_BITS) - 1))
+#define ITEM_LEN(t) ((size_t)((t).ilen >> IDX_BITS))
 
 struct d4m_assoc_stream {
     d4m_kind kind;
@@ -34,15 +37,19 @@ struct d4m_assoc_stream {
     bool pending;
     d4m_buf pend;
     uint64_t pend_pos;
-    /* Inner keys (STR): distinct, in order of first appearance, and their
-     * hash table.  NUM: imax, the largest position. */
+    /* Inner keys (STR): every entry's, ioff[k]..ioff[k+1] in ibuf (they are
+     * sorted and deduplicated at the end, which on large chunks is cheaper
+     * than a hash table per entry: a chunk's keys spread over tens of MB
+     * of slots, and each lookup missed the cache).  NUM: imax, the largest
+     * position. */
     d4m_buf ibuf;
     uint64_t *ioff;
-    uint64_t ni, icap, imax;
-    islot *slot;
-    uint64_t scap;   /* power of 2 */
-    /* Entries: inner index (STR: order of appearance; NUM: position - 1)
-     * and value. */
+    uint64_t imax;
+    /* Scratch of the sort, kept between chunks (capacity sortcap items). */
+    sort_item *sa, *sb;
+    size_t sortcap;
+    /* Entries: inner index (STR: the rank of the key once sorted; NUM:
+     * position - 1) and value. */
     uint64_t *j;
     double *x;
     size_t n, cap;
@@ -86,7 +93,8 @@ void d4m__stream_free(d4m_assoc_stream *s)
     free(s->opos);
     free(s->ostart);
     free(s->ioff);
-    free(s->slot);
+    free(s->sa);
+    free(s->sb);
     free(s->j);
     free(s->x);
     free(s->soff);
@@ -97,7 +105,7 @@ void d4m__stream_free(d4m_assoc_stream *s)
 void d4m__stream_clear(d4m_assoc_stream *s)
 {
     s->obuf.len = s->ibuf.len = s->sbuf.len = s->pend.len = 0;
-    s->no = s->omax = s->ni = s->imax = 0;
+    s->no = s->omax = s->imax = 0;
     s->n = 0;
     s->pending = false;
     s->has_zero = false;
@@ -107,8 +115,6 @@ void d4m__stream_clear(d4m_assoc_stream *s)
         d4m__keys_clear(&s->sik);
     s->sorted = false;
     s->sik.kind = s->kind;
-    if (s->slot)
-        memset(s->slot, 0, (size_t)s->scap * sizeof *s->slot);
 }
 
 size_t d4m__stream_count(const d4m_assoc_stream *s)
@@ -175,149 +181,10 @@ static int commit_outer(d4m_assoc_stream *s)
     return 0;
 }
 
-/* The n < 8 bytes at p as a little-endian number, zero-padded -- what a
- * memcpy into a zeroed uint64_t gives on a little-endian machine, without
- * its byte loop and the stall of reading back bytes just stored. */
-static inline uint64_t load_tail(const char *p, size_t n)
+/* Entry k's inner key (STR). */
+static inline d4m_key inner_key(const d4m_assoc_stream *s, size_t k)
 {
-    const unsigned char *u = (const unsigned char *)p;
-    if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, p, 4);
-        memcpy(&b, p + n - 4, 4);
-        return (uint64_t)a | ((uint64_t)b << ((n - 4) * 8));
-    }
-    if (n == 0)
-        return 0;
-    return (uint64_t)u[0] | ((uint64_t)u[n / 2] << (n / 2 * 8)) | ((uint64_t)u[n - 1] << ((n - 1) * 8));
-}
-
-static inline uint64_t hash_key(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
-    while (n >= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        h = (h ^ v) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t v = load_tail(p, n);
-    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-    return h;
-}
-
-static inline uint64_t key_pre(d4m_key k)
-{
-    uint64_t v;
-    if (k.len >= 8)
-        memcpy(&v, k.ptr, 8);
-    else
-        v = load_tail(k.ptr, k.len);
-    return v;
-}
-
-static inline uint32_t key_meta(uint64_t h, size_t len)
-{
-    return (uint32_t)((h >> 40) << 8) | (uint32_t)(len < 255 ? len : 255);
-}
-
-/* A zeroed slot table of cap slots.  Large ones ask for huge pages: a
- * table of tens of MB probed at random otherwise misses the TLB on nearly
- * every probe. */
-static islot *slots_alloc(uint64_t cap)
-{
-    size_t bytes = (size_t)cap * sizeof(islot);
-    if (bytes < ((size_t)2 << 20))
-        return d4m__calloc((size_t)cap, sizeof(islot));
-    void *p = NULL;
-    if (posix_memalign(&p, (size_t)2 << 20, bytes) != 0)
-        return d4m__calloc((size_t)cap, sizeof(islot));
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    memset(p, 0, bytes);
-    return p;
-}
-
-static int grow_slots(d4m_assoc_stream *s)
-{
-    uint64_t cap = s->scap ? 2 * s->scap : 64;
-    islot *slot = slots_alloc(cap);
-    if (!slot)
-        return D4M_ENOMEM;
-    for (uint64_t i = 0; i < s->scap; i++) {
-        if (!s->slot[i].idx1)
-            continue;
-        uint64_t u = s->slot[i].idx1 - 1;
-        uint64_t t = hash_key(s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u])) &
-                     (cap - 1);
-        while (slot[t].idx1)
-            t = (t + 1) & (cap - 1);
-        slot[t] = s->slot[i];
-    }
-    free(s->slot);
-    s->slot = slot;
-    s->scap = cap;
-    return 0;
-}
-
-void d4m__stream_prefetch(const d4m_assoc_stream *s, d4m_key inner)
-{
-    if (s->scap)
-        __builtin_prefetch(&s->slot[hash_key(inner.ptr, inner.len) & (s->scap - 1)]);
-}
-
-/* The index of inner key k (a new one is appended). */
-static int inner_index(d4m_assoc_stream *s, d4m_key k, uint64_t *idx)
-{
-    if (2 * (s->ni + 1) > s->scap)
-        D4M_TRY(grow_slots(s));
-    uint64_t h = hash_key(k.ptr, k.len);
-    uint64_t pre = key_pre(k);
-    uint32_t meta = key_meta(h, k.len);
-    uint64_t t = h & (s->scap - 1);
-    for (;;) {
-        islot *e = &s->slot[t];
-        if (!e->idx1)
-            break;
-        if (e->meta == meta && e->pre == pre) {
-            uint64_t u = e->idx1 - 1;
-            if (k.len <= 8) {
-                *idx = u;
-                return 0;
-            }
-            size_t len = (size_t)(s->ioff[u + 1] - s->ioff[u]);
-            if (len == k.len && memcmp(s->ibuf.p + s->ioff[u] + 8, k.ptr + 8, len - 8) == 0) {
-                *idx = u;
-                return 0;
-            }
-        }
-        t = (t + 1) & (s->scap - 1);
-    }
-    if (s->ni + 1 >= UINT32_MAX)
-        return d4m__error(D4M_ETOOBIG, "more than %u distinct keys in one chunk", UINT32_MAX - 2);
-    if (s->ni + 1 >= s->icap) {
-        uint64_t cap = s->icap ? 2 * s->icap : 64;
-        uint64_t *o = d4m__realloc(s->ioff, (size_t)(cap + 1) * sizeof *o);
-        if (!o)
-            return D4M_ENOMEM;
-        s->ioff = o;
-        s->icap = cap;
-    }
-    if (s->ni == 0)
-        s->ioff[0] = 0;
-    D4M_TRY(d4m__buf_put(&s->ibuf, k.ptr, k.len));
-    s->ioff[s->ni + 1] = s->ibuf.len;
-    s->slot[t].pre = pre;
-    s->slot[t].meta = meta;
-    s->slot[t].idx1 = (uint32_t)(s->ni + 1);
-    *idx = s->ni++;
-    return 0;
+    return (d4m_key){ s->ibuf.p + s->ioff[k], (size_t)(s->ioff[k + 1] - s->ioff[k]) };
 }
 
 static int grow_entries(d4m_assoc_stream *s)
@@ -333,6 +200,12 @@ static int grow_entries(d4m_assoc_stream *s)
     if (!x)
         return D4M_ENOMEM;
     s->x = x;
+    if (s->kind == D4M_STR) {
+        uint64_t *o = d4m__realloc(s->ioff, d4m__mul(cap + 1, sizeof *o));
+        if (!o)
+            return D4M_ENOMEM;
+        s->ioff = o;
+    }
     if (s->soff) {
         uint64_t *o = d4m__realloc(s->soff, d4m__mul(cap + 1, sizeof *o));
         if (!o)
@@ -361,7 +234,11 @@ int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
         if (jj + 1 > s->imax)
             s->imax = jj + 1;
     } else {
-        D4M_TRY(inner_index(s, inner, &jj));
+        if (s->n == 0)
+            s->ioff[0] = 0;
+        D4M_TRY(d4m__buf_put(&s->ibuf, inner.ptr, inner.len));
+        s->ioff[s->n + 1] = s->ibuf.len;
+        jj = s->n;
     }
     if (sval && !s->any_str) {
         /* The first string: offsets from here on (numbers have none). */
@@ -445,134 +322,188 @@ static int string_values(d4m_assoc *a, d4m_assoc_stream *s)
 
 /* ---------------------------------------------------- sorting the keys */
 
-typedef struct {
-    uint64_t pre;    /* first 8 bytes, big-endian: integer order = byte order */
-    uint64_t idx;
-} sort_item;
+/* The first 8 bytes of k, zero-padded, as a big-endian number: integer
+ * order is byte order. */
+static inline uint64_t key_prefix(d4m_key k)
+{
+    uint64_t v = 0;
+    if (k.len >= 8) {
+        memcpy(&v, k.ptr, 8);
+    } else if (k.len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, k.ptr, 4);
+        memcpy(&hi, k.ptr + k.len - 4, 4);
+        v = (uint64_t)lo | ((uint64_t)hi << ((k.len - 4) * 8));
+    } else if (k.len) {
+        const unsigned char *u = (const unsigned char *)k.ptr;
+        v = (uint64_t)u[0] | ((uint64_t)u[k.len / 2] << (k.len / 2 * 8)) |
+            ((uint64_t)u[k.len - 1] << ((k.len - 1) * 8));
+    }
+    return __builtin_bswap64(v);
+}
 
 static int cmp_items(const void *x, const void *y, void *ctx)
 {
     const sort_item *a = x, *b = y;
-    const d4m_key *keys = ctx;
+    const d4m_assoc_stream *s = ctx;
     if (a->pre != b->pre)
         return a->pre < b->pre ? -1 : 1;
-    return d4m_key_cmp(keys[a->idx], keys[b->idx]);
+    size_t la = ITEM_LEN(*a), lb = ITEM_LEN(*b);
+    if (la <= 8 && lb <= 8)   /* the prefixes hold them whole */
+        return la < lb ? -1 : la > lb;
+    return d4m_key_cmp(inner_key(s, ITEM_IDX(*a)), inner_key(s, ITEM_IDX(*b)));
 }
 
-/* n distinct keys sorted into *out; rank[u] = the place of keys[u].  An LSD
- * radix sort on the first 8 bytes (passes whose byte is the same for all
- * keys skipped), then runs of equal first bytes by full comparison. */
-static int sort_unique(d4m_keys *out, uint64_t *rank, const d4m_key *keys, uint64_t n)
+/* Items of one prefix: the same key? */
+static inline bool same_key(const d4m_assoc_stream *s, sort_item a, sort_item b)
 {
-    sort_item *a = d4m__malloc(d4m__mul((size_t)n, sizeof *a));
-    sort_item *t = d4m__malloc(d4m__mul((size_t)n, sizeof *t));
-    if (!a || !t) {
-        free(a);
-        free(t);
-        return D4M_ENOMEM;
+    size_t la = ITEM_LEN(a), lb = ITEM_LEN(b);
+    if (la != lb)
+        return false;
+    return la <= 8 || d4m_key_cmp(inner_key(s, ITEM_IDX(a)), inner_key(s, ITEM_IDX(b))) == 0;
+}
+
+static int sort_scratch(d4m_assoc_stream *s, size_t n, bool both)
+{
+    if (n > s->sortcap || (both && !s->sb)) {
+        size_t cap = n > s->sortcap ? n : s->sortcap;
+        sort_item *a = d4m__realloc(s->sa, d4m__mul(cap, sizeof *a));
+        if (!a)
+            return D4M_ENOMEM;
+        s->sa = a;
+        if (both || s->sb) {
+            sort_item *b = d4m__realloc(s->sb, d4m__mul(cap, sizeof *b));
+            if (!b)
+                return D4M_ENOMEM;
+            s->sb = b;
+        }
+        s->sortcap = cap;
     }
-    size_t bytes = 0;
-    for (uint64_t u = 0; u < n; u++) {
-        unsigned char b[8] = { 0 };
-        memcpy(b, keys[u].ptr, keys[u].len < 8 ? keys[u].len : 8);
-        uint64_t v = 0;
-        for (int i = 0; i < 8; i++)
-            v = (v << 8) | b[i];
-        a[u].pre = v;
-        a[u].idx = u;
-        bytes += keys[u].len;
-    }
-    /* Keys that come in order (the inner keys of one row, or of one column
-     * read through the transpose) need no sorting, and a few keys are
-     * sorted by comparison: each radix pass costs 256 counters, whatever
-     * n, and a query's answer has a handful of keys. */
+    return 0;
+}
+
+/* The entries' inner keys sorted: *out the distinct ones, j[k] the rank of
+ * entry k's.  Keys that come in order (one row's, or one column's read
+ * through the transpose) are only deduplicated; a few are sorted by
+ * comparison; otherwise an LSD radix sort on the first 8 bytes (passes
+ * whose byte is the same for every key skipped), then runs of one prefix
+ * that hold different keys by full comparison. */
+static int sort_entries(d4m_assoc_stream *s, d4m_keys *out)
+{
+    size_t n = s->n;
+    if ((uint64_t)n >= (uint64_t)1 << IDX_BITS)
+        return d4m__error(D4M_ETOOBIG, "more than 2^%d entries in one chunk", IDX_BITS);
+    D4M_TRY(sort_scratch(s, n, false));
+    sort_item *a = s->sa;
     bool ordered = true;
-    for (uint64_t u = 1; u < n && ordered; u++)
-        ordered = cmp_items(&a[u - 1], &a[u], (void *)keys) < 0;
+    uint64_t first = key_prefix(inner_key(s, 0)), diff = 0;
+    for (size_t k = 0; k < n; k++) {
+        d4m_key key = inner_key(s, k);
+        uint64_t pre = key_prefix(key);
+        a[k].pre = pre;
+        a[k].ilen = (uint64_t)k | (uint64_t)(key.len < LEN_MAX ? key.len : LEN_MAX) << IDX_BITS;
+        diff |= pre ^ first;
+        if (ordered && k)
+            ordered = cmp_items(&a[k - 1], &a[k], s) <= 0;
+    }
     if (!ordered && n <= 32) {
-        qsort_r(a, (size_t)n, sizeof *a, cmp_items, (void *)keys);
+        qsort_r(a, n, sizeof *a, cmp_items, s);
         ordered = true;
     }
-    sort_item *src = a, *dst = t;
-    for (int shift = 0; !ordered && shift < 64; shift += 8) {
-        uint64_t cnt[256] = { 0 };
-        for (uint64_t i = 0; i < n; i++)
-            cnt[(src[i].pre >> shift) & 255]++;
-        if (n == 0 || cnt[(src[0].pre >> shift) & 255] == n)
-            continue;
-        uint64_t sum = 0;
-        for (int b = 0; b < 256; b++) {
-            uint64_t c = cnt[b];
-            cnt[b] = sum;
-            sum += c;
+    if (!ordered) {
+        D4M_TRY(sort_scratch(s, n, true));
+        a = s->sa;
+        int bytes[8], nb = 0;
+        for (int b = 0; b < 8; b++)
+            if ((diff >> (8 * b)) & 255)
+                bytes[nb++] = b;
+        static const size_t zero[256];
+        size_t (*cnt)[256] = d4m__malloc(d4m__mul((size_t)(nb ? nb : 1), sizeof *cnt));
+        if (!cnt)
+            return D4M_ENOMEM;
+        for (int i = 0; i < nb; i++)
+            memcpy(cnt[i], zero, sizeof zero);
+        for (size_t k = 0; k < n; k++)
+            for (int i = 0; i < nb; i++)
+                cnt[i][(a[k].pre >> (8 * bytes[i])) & 255]++;
+        sort_item *src = a, *dst = s->sb;
+        for (int i = 0; i < nb; i++) {
+            size_t sum = 0;
+            for (int v = 0; v < 256; v++) {
+                size_t c = cnt[i][v];
+                cnt[i][v] = sum;
+                sum += c;
+            }
+            int sh = 8 * bytes[i];
+            for (size_t k = 0; k < n; k++)
+                dst[cnt[i][(src[k].pre >> sh) & 255]++] = src[k];
+            sort_item *t = src;
+            src = dst;
+            dst = t;
         }
-        for (uint64_t i = 0; i < n; i++)
-            dst[cnt[(src[i].pre >> shift) & 255]++] = src[i];
-        sort_item *x = src;
-        src = dst;
-        dst = x;
+        free(cnt);
+        /* Runs of one prefix: equal keys, unless some are longer than 8
+         * bytes or differ only in trailing NUL bytes. */
+        for (size_t i = 0; i < n;) {
+            size_t e = i + 1;
+            bool same = true;
+            for (; e < n && src[e].pre == src[i].pre; e++)
+                same = same && same_key(s, src[i], src[e]);
+            if (!same)
+                qsort_r(src + i, e - i, sizeof *src, cmp_items, s);
+            i = e;
+        }
+        a = src;
     }
-    for (uint64_t i = 0; !ordered && i < n;) {
-        uint64_t j = i + 1;
-        while (j < n && src[j].pre == src[i].pre)
-            j++;
-        if (j - i > 1)
-            qsort_r(src + i, (size_t)(j - i), sizeof *src, cmp_items, (void *)keys);
-        i = j;
-    }
+    /* Ranks, and the distinct keys (shrunk to size at the end). */
     out->kind = D4M_STR;
-    out->n = n;
-    out->off = d4m__malloc(d4m__mul((size_t)n + 1, sizeof *out->off));
-    out->buf = d4m__malloc(bytes ? bytes : 1);
-    int rc = 0;
+    out->n = 0;
+    out->off = d4m__malloc(d4m__mul(n + 1, sizeof *out->off));
+    out->buf = d4m__malloc(s->ibuf.len + 8);   /* 8: a short key is copied as 8 bytes */
     if (!out->off || !out->buf) {
         d4m__keys_clear(out);
-        rc = D4M_ENOMEM;
-    } else {
-        size_t pos = 0;
-        out->off[0] = 0;
-        for (uint64_t r = 0; r < n; r++) {
-            d4m_key k = keys[src[r].idx];
-            if (k.len)
-                memcpy(out->buf + pos, k.ptr, k.len);
-            pos += k.len;
-            out->off[r + 1] = pos;
-            rank[src[r].idx] = r;
-        }
+        return D4M_ENOMEM;
     }
-    free(a);
-    free(t);
-    return rc;
+    uint64_t r = 0;
+    size_t pos = 0;
+    out->off[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || a[i].pre != a[i - 1].pre || !same_key(s, a[i - 1], a[i])) {
+            size_t len = ITEM_LEN(a[i]);
+            if (len <= 8) {
+                uint64_t be = __builtin_bswap64(a[i].pre);
+                memcpy(out->buf + pos, &be, 8);   /* room: see the allocation */
+            } else {
+                d4m_key k = inner_key(s, ITEM_IDX(a[i]));
+                memcpy(out->buf + pos, k.ptr, k.len);
+                len = k.len;
+            }
+            pos += len;
+            out->off[++r] = pos;
+        }
+        s->j[ITEM_IDX(a[i])] = r - 1;
+    }
+    out->n = r;
+    uint64_t *o = d4m__realloc(out->off, (size_t)(r + 1) * sizeof *o);
+    if (o)
+        out->off = o;
+    char *bb = d4m__realloc(out->buf, pos ? pos : 1);
+    if (bb)
+        out->buf = bb;
+    return 0;
 }
 
 int d4m__stream_sort_inner(d4m_assoc_stream *s)
 {
     if (s->kind != D4M_STR || s->sorted)
         return 0;
-    if (s->ni == 0) {   /* no entry */
-        d4m__keys_clear(&s->sik);
-        s->sik.kind = D4M_STR;
-        s->sorted = true;
-        return 0;
-    }
-    size_t ni = (size_t)s->ni ? (size_t)s->ni : 1;
-    uint64_t *rank = d4m__malloc(d4m__mul(ni, sizeof *rank));
-    d4m_key *keys = d4m__malloc(d4m__mul(ni, sizeof *keys));
-    int rc = !rank || !keys ? D4M_ENOMEM : 0;
-    for (uint64_t u = 0; !rc && u < s->ni; u++)
-        keys[u] = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
     d4m_keys ik = { D4M_STR, 0, NULL, NULL };
-    if (!rc)
-        rc = sort_unique(&ik, rank, keys, s->ni);
-    if (!rc) {
-        for (size_t k = 0; k < s->n; k++)
-            s->j[k] = rank[s->j[k]];
-        s->sik = ik;
-        s->sorted = true;
-    }
-    free(rank);
-    free(keys);
-    return rc;
+    if (s->n)
+        D4M_TRY(sort_entries(s, &ik));
+    d4m__keys_clear(&s->sik);
+    s->sik = ik;
+    s->sorted = true;
+    return 0;
 }
 
 /* The largest i < no with ostart[i] <= k: the outer key of entry k. */
@@ -597,8 +528,7 @@ int d4m__stream_entry(const d4m_assoc_stream *s, size_t k, d4m_key *outer, int64
     uint64_t i = outer_of(s, k);
     if (s->kind == D4M_STR) {
         *outer = (d4m_key){ s->obuf.p + s->ooff[i], (size_t)(s->ooff[i + 1] - s->ooff[i]) };
-        uint64_t u = s->j[k];
-        *inner = (d4m_key){ s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
+        *inner = inner_key(s, k);
         *opos = *ipos = 0;
     } else {
         *outer = *inner = (d4m_key){ NULL, 0 };
@@ -626,34 +556,19 @@ int d4m__stream_truncate(d4m_assoc_stream *s, size_t n)
         s->obuf.len = (size_t)s->ooff[no];
     else
         s->omax = s->opos[no - 1] + 1;
-    /* Inner keys are numbered in order of first appearance: those of the
-     * first n entries are 0 .. max j. */
+    /* NUM: the largest position kept; STR: the kept entries' key bytes. */
     uint64_t jmax = 0;
     bool zero = false;
     for (size_t k = 0; k < n; k++) {
-        if (s->j[k] > jmax)
+        if (s->kind == D4M_NUM && s->j[k] > jmax)
             jmax = s->j[k];
         zero |= s->x[k] == 0;
     }
     s->has_zero = zero;
-    if (s->kind == D4M_STR) {
-        s->ni = jmax + 1;
-        s->ibuf.len = (size_t)s->ioff[s->ni];
-        /* The hash table again, without the dropped keys. */
-        memset(s->slot, 0, (size_t)s->scap * sizeof *s->slot);
-        for (uint64_t u = 0; u < s->ni; u++) {
-            d4m_key key = { s->ibuf.p + s->ioff[u], (size_t)(s->ioff[u + 1] - s->ioff[u]) };
-            uint64_t h = hash_key(key.ptr, key.len);
-            uint64_t t = h & (s->scap - 1);
-            while (s->slot[t].idx1)
-                t = (t + 1) & (s->scap - 1);
-            s->slot[t].pre = key_pre(key);
-            s->slot[t].meta = key_meta(h, key.len);
-            s->slot[t].idx1 = (uint32_t)(u + 1);
-        }
-    } else {
+    if (s->kind == D4M_STR)
+        s->ibuf.len = (size_t)s->ioff[n];
+    else
         s->imax = jmax + 1;
-    }
     if (s->any_str) {
         if (s->first_str >= n) {
             s->any_str = false;
@@ -677,7 +592,7 @@ static int merge_keys(d4m_keys *out, uint64_t *ma, uint64_t *mb, const d4m_keys 
     out->kind = D4M_STR;
     out->n = 0;
     out->off = d4m__malloc(d4m__mul((size_t)(na + nb) + 1, sizeof *out->off));
-    out->buf = d4m__malloc(bytes ? bytes : 1);
+    out->buf = d4m__malloc(bytes + 8);   /* 8: a short key is copied as 8 bytes */
     if (!out->off || !out->buf) {
         d4m__keys_clear(out);
         return D4M_ENOMEM;
@@ -685,27 +600,46 @@ static int merge_keys(d4m_keys *out, uint64_t *ma, uint64_t *mb, const d4m_keys 
     uint64_t i = 0, j = 0, r = 0;
     size_t pos = 0;
     out->off[0] = 0;
+    /* The keys at i and j, and their prefixes: most steps compare those. */
+    d4m_key ka = na ? d4m__keys_at(a, 0) : (d4m_key){ NULL, 0 };
+    d4m_key kb = nb ? d4m__keys_at(b, 0) : (d4m_key){ NULL, 0 };
+    uint64_t pa = na ? key_prefix(ka) : 0, pb = nb ? key_prefix(kb) : 0;
     while (i < na || j < nb) {
-        d4m_key k;
-        if (j == nb) {
-            k = d4m__keys_at(a, i);
-            ma[i++] = r;
-        } else if (i == na) {
-            k = d4m__keys_at(b, j);
-            mb[j++] = r;
+        int c;
+        if (j == nb)
+            c = -1;
+        else if (i == na)
+            c = 1;
+        else if (pa != pb)
+            c = pa < pb ? -1 : 1;
+        else if (ka.len <= 8 && kb.len <= 8)
+            c = (ka.len > kb.len) - (ka.len < kb.len);
+        else
+            c = d4m_key_cmp(ka, kb);
+        d4m_key k = c <= 0 ? ka : kb;
+        uint64_t pre = c <= 0 ? pa : pb;
+        if (k.len <= 8) {
+            uint64_t be = __builtin_bswap64(pre);
+            memcpy(out->buf + pos, &be, 8);
         } else {
-            d4m_key ka = d4m__keys_at(a, i), kb = d4m__keys_at(b, j);
-            int c = d4m_key_cmp(ka, kb);
-            k = c <= 0 ? ka : kb;
-            if (c <= 0)
-                ma[i++] = r;
-            if (c >= 0)
-                mb[j++] = r;
-        }
-        if (k.len)
             memcpy(out->buf + pos, k.ptr, k.len);
+        }
         pos += k.len;
         out->off[++r] = pos;
+        if (c <= 0) {
+            ma[i++] = r - 1;
+            if (i < na) {
+                ka = d4m__keys_at(a, i);
+                pa = key_prefix(ka);
+            }
+        }
+        if (c >= 0) {
+            mb[j++] = r - 1;
+            if (j < nb) {
+                kb = d4m__keys_at(b, j);
+                pb = key_prefix(kb);
+            }
+        }
     }
     out->n = r;
     return 0;

@@ -420,7 +420,6 @@ struct d4m_table_iter {
     bool have_prev;
     d4m_buf first;            /* the chunk's first key */
     d4m_buf last;             /* the last key taken from a second reader */
-    d4m_buf batch;            /* scan_run's entries read ahead */
     scan_reader *rd;          /* the ring, kept between chunks */
 };
 
@@ -453,7 +452,6 @@ void d4m_table_iter_free(d4m_table_iter *x)
     d4m__buf_free(&x->prev);
     d4m__buf_free(&x->first);
     d4m__buf_free(&x->last);
-    d4m__buf_free(&x->batch);
     reader_blocks_free(x->rd);
     free(x->rd);
     free(x);
@@ -562,12 +560,21 @@ static int scan_take(d4m_table_iter *x, const char *p, size_t n, d4m_key val)
             D4M_TRY(d4m__buf_put(&x->prev, p, used));
             x->have_prev = true;
         }
-        size_t used2;
-        x->dec.len = 0;
-        D4M_TRY(d4m_kv__decode_str(&x->dec, &used2, p + used, n - used));
-        if (used + used2 != n)
-            return d4m__error(D4M_ECORRUPT, "stored key is damaged: trailing bytes");
-        inner = (d4m_key){ x->dec.p, x->dec.len };
+        /* The column, in place when it holds no escaped NUL byte: its
+         * only 0x00 is its terminator's, at the key's end. */
+        const char *c = p + used;
+        size_t cn = n - used;
+        const char *z = cn >= 2 ? memchr(c, 0, cn) : NULL;
+        if (z && z == c + cn - 2 && (unsigned char)z[1] == 0x01) {
+            inner = (d4m_key){ c, cn - 2 };
+        } else {
+            size_t used2;
+            x->dec.len = 0;
+            D4M_TRY(d4m_kv__decode_str(&x->dec, &used2, c, cn));
+            if (used + used2 != n)
+                return d4m__error(D4M_ECORRUPT, "stored key is damaged: trailing bytes");
+            inner = (d4m_key){ x->dec.p, x->dec.len };
+        }
     }
     if (x->filter && !query_match(x->filter, kind, inner, iv))
         return 0;
@@ -749,28 +756,14 @@ static int reader_join(scan_reader *rd, bool stop)
     return rd->rc ? d4m__error(rd->rc, "%s", rd->msg) : 0;
 }
 
-/* The entry of block b at off: fetch the hash slot of its column key (a
- * hint, so a key with escaped NUL bytes may fetch the wrong one); the
- * offset of the next entry. */
-static size_t scan_prefetch(d4m_table_iter *x, const scan_block *b, size_t off)
+/* The entry of block b at off: fetch what follows it; the offset of the
+ * next entry. */
+static size_t scan_prefetch(const scan_block *b, size_t off)
 {
     uint32_t kl, vl;
     memcpy(&kl, b->p + off, 4);
     memcpy(&vl, b->p + off + 4, 4);
-    const char *k = b->p + off + 8;
-    __builtin_prefetch(k + 256);
-    if (x->t->m.keys == D4M_STR) {
-        /* The column starts after the row's terminator 0x00 0x01. */
-        const char *end = k + kl, *q = k, *z;
-        while ((z = memchr(q, 0, (size_t)(end - q))) && z + 1 < end && (unsigned char)z[1] != 1)
-            q = z + 2;
-        if (z && z + 1 < end) {
-            const char *c = z + 2;
-            const char *cz = memchr(c, 0, (size_t)(end - c));
-            if (cz)
-                d4m__stream_prefetch(x->as, (d4m_key){ c, (size_t)(cz - c) });
-        }
-    }
+    __builtin_prefetch(b->p + off + 8 + 256);
     return off + 8 + (size_t)kl + vl;
 }
 
@@ -795,10 +788,10 @@ static int reader_consume(d4m_table_iter *x, scan_reader *rd, size_t max, size_t
          * slot (string keys) before the entry is taken. */
         size_t ahead = 0;
         for (int i = 0; i < SCAN_AHEAD && ahead < b->len; i++)
-            ahead = scan_prefetch(x, b, ahead);
+            ahead = scan_prefetch(b, ahead);
         for (size_t off = 0; off < b->len && !rc;) {
             if (ahead < b->len)
-                ahead = scan_prefetch(x, b, ahead);
+                ahead = scan_prefetch(b, ahead);
             uint32_t kl, vl;
             memcpy(&kl, b->p + off, 4);
             memcpy(&vl, b->p + off + 4, 4);
@@ -826,79 +819,47 @@ static int reader_consume(d4m_table_iter *x, scan_reader *rd, size_t max, size_t
 
 /* Read and take entries from iterator it (NULL: x's, through its ranges)
  * until limit entries, the end, or stop (if not NULL: *at_stop, as at the
- * end), or *cap entries (if cap is not NULL; it may shrink meanwhile).
- * Entries are copied in batches of SCAN_BATCH, and the hash slots of their
- * column keys fetched, before they are taken. */
+ * end), or *cap entries (if cap is not NULL; it may shrink meanwhile, and
+ * is looked at every SCAN_BATCH entries). */
 #define SCAN_BATCH 32
 static int scan_run(d4m_table_iter *x, d4m_kv_iter *it, size_t limit, _Atomic size_t *cap,
                     const d4m_key *stop, size_t *used, bool *at_stop)
 {
-    size_t n = 0;
+    size_t n = 0, want = 0;
     int rc = 0;
-    bool end = false;
     *at_stop = false;
-    while (!rc && !end) {
-        size_t want = limit - n;
-        if (cap) {
-            size_t c = atomic_load_explicit(cap, memory_order_relaxed);
-            want = c > n ? (c - n < want ? c - n : want) : 0;
+    for (;;) {
+        if (want == 0) {
+            want = limit - n;
+            if (cap) {
+                size_t c = atomic_load_explicit(cap, memory_order_relaxed);
+                want = c > n ? (c - n < want ? c - n : want) : 0;
+            }
+            if (want == 0)
+                break;
+            if (want > SCAN_BATCH)
+                want = SCAN_BATCH;
         }
-        if (want == 0)
+        int v = reader_valid(x, it);
+        if (v <= 0) {
+            rc = v;
+            *at_stop = v == 0;
             break;
-        if (want > SCAN_BATCH)
-            want = SCAN_BATCH;
-        x->batch.len = 0;
-        size_t got = 0;
-        while (got < want) {
-            int v = reader_valid(x, it);
-            if (v <= 0) {
-                rc = v;
-                *at_stop = v == 0;
-                end = true;
-                break;
-            }
-            d4m_kv_iter *i = it ? it : x->it;
-            d4m_key k = d4m_kv__iter_key(i), val = d4m_kv__iter_value(i);
-            if (stop && d4m_key_cmp(k, *stop) >= 0) {
-                *at_stop = end = true;
-                break;
-            }
-            uint32_t kl = (uint32_t)(k.len - D4M_KV_TABLE_ID_LEN), vl = (uint32_t)val.len;
-            size_t off = x->batch.len, need = off + 8 + kl + vl;
-            if (need > x->batch.cap) {
-                size_t bcap = x->batch.cap ? 2 * x->batch.cap : 4096;
-                while (bcap < need)
-                    bcap *= 2;
-                char *np = d4m__realloc(x->batch.p, bcap);
-                if (!np) {
-                    rc = D4M_ENOMEM;
-                    break;
-                }
-                x->batch.p = np;
-                x->batch.cap = bcap;
-            }
-            char *w = x->batch.p + off;
-            memcpy(w, &kl, 4);
-            memcpy(w + 4, &vl, 4);
-            memcpy(w + 8, k.ptr + D4M_KV_TABLE_ID_LEN, kl);
-            memcpy(w + 8 + kl, val.ptr, vl);
-            x->batch.len = need;
-            scan_block b = { x->batch.p, x->batch.len, x->batch.cap };
-            scan_prefetch(x, &b, off);
-            got++;
-            d4m_kv__iter_next(i);
         }
-        for (size_t off = 0, e = 0; !rc && e < got; e++) {
-            uint32_t kl, vl;
-            memcpy(&kl, x->batch.p + off, 4);
-            memcpy(&vl, x->batch.p + off + 4, 4);
-            const char *k = x->batch.p + off + 8;
-            int r = scan_take(x, k, kl, (d4m_key){ k + kl, vl });
-            if (r < 0)
-                rc = r;
-            off += 8 + (size_t)kl + vl;
+        d4m_kv_iter *i = it ? it : x->it;
+        d4m_key k = d4m_kv__iter_key(i), val = d4m_kv__iter_value(i);
+        if (stop && d4m_key_cmp(k, *stop) >= 0) {
+            *at_stop = true;
+            break;
         }
-        n += got;
+        int r = scan_take(x, k.ptr + D4M_KV_TABLE_ID_LEN, k.len - D4M_KV_TABLE_ID_LEN, val);
+        if (r < 0) {
+            rc = r;
+            break;
+        }
+        n++;
+        want--;
+        d4m_kv__iter_next(i);
     }
     *used = n;
     return rc;
@@ -985,7 +946,6 @@ static int scan_half_join(scan_half *h, size_t cap)
     pthread_mutex_destroy(&h->mu);
     d4m__buf_free(&h->xb.dec);
     d4m__buf_free(&h->xb.prev);
-    d4m__buf_free(&h->xb.batch);
     return h->rc ? d4m__error(h->rc, "%s", h->msg) : 0;
 }
 
@@ -1004,7 +964,7 @@ static int scan_halves(d4m_table_iter *x, size_t limit, const d4m_buf *sp, d4m_k
         return D4M_ENOMEM;
     h->xb = *x;
     h->xb.as = x->as2;
-    h->xb.dec = h->xb.prev = h->xb.batch = (d4m_buf){ NULL, 0, 0 };
+    h->xb.dec = h->xb.prev = (d4m_buf){ NULL, 0, 0 };
     h->xb.have_prev = false;
     h->it = *it2;
     h->limit = limit;
