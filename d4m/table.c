@@ -1081,8 +1081,9 @@ static bool split_guess(d4m_table_iter *x, d4m_key cur, d4m_key hi, uint64_t wan
 }
 
 /* A split key for the rest of a chunk of limit entries (n read so far),
- * when no shard boundary is in reach: a little before half-way to the
- * chunk's probable end (the second part reads on to the end). */
+ * when no shard boundary is in reach: half-way to the chunk's probable end
+ * (each part's entries cost the same to read, build and sort; the second
+ * part reads on to the end). */
 static bool split_somewhere(d4m_table_iter *x, size_t n, size_t limit, d4m_key hi, d4m_buf *out)
 {
     if (n == 0 || x->first.len == 0)
@@ -1093,7 +1094,7 @@ static bool split_somewhere(d4m_table_iter *x, size_t n, size_t limit, d4m_key h
     uint64_t rest = d4m_kv__approx_size(kv, cur, hi);
     if (done == 0 || rest == 0)
         return false;
-    double want = 0.45 * (double)done / (double)n * (double)limit;
+    double want = 0.5 * (double)done / (double)n * (double)limit;
     if (want > 0.5 * (double)rest)
         want = 0.5 * (double)rest;
     if (want < 65536)
