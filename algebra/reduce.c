@@ -48,8 +48,7 @@ static int reduced_assoc(d4m_assoc **out, const d4m_keys *k, int dim_keep,
             if (rc)
                 goto fail;
         }
-        for (uint64_t i = 0; i < m; i++)
-            kept[i] = i;
+        /* kept is 0..m-1 already: m distinct ascending indices below m. */
     } else {
         uint8_t *keep = d4m__calloc((size_t)k->n ? (size_t)k->n : 1, 1);
         if (!keep)
@@ -133,45 +132,42 @@ static inline double fold(reduce_op op, double acc, double x)
     return op == RED_MAX ? (x > acc ? x : acc) : (x < acc ? x : acc);
 }
 
-/* Numeric results (sums, counts of string values, max/min of numbers),
- * straight from a's CSR arrays.  dim 1: each half of the entries on its own
- * core into its own dense accumulator over the columns, the halves merged
- * column range by column range, also on two cores.  dim 2: each row's
- * entries in a row, rows split over two cores.  Zeros (sums that cancel)
- * and columns met by no entry (numeric axes) are not kept. */
-static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
+/* dim 1 of numeric results (sums, counts of string values, max/min of
+ * numbers), straight from a's CSR arrays: C(1, j) = op over i of A(i, j).
+ * Each half of the entries on its own core into its own dense accumulator
+ * over the columns, half 0's being the result's value array; then, column
+ * range by column range on the two cores, the halves are folded in place,
+ * every column is taken as kept (its index written) and the kept ones are
+ * counted, while the two cores also copy the column keys.  Only when some
+ * columns drop out (sums that cancel; on a numeric axis, positions no entry
+ * met) is a pass made to compact them.  Half 0 is folded before half 1
+ * whatever the number of threads, so the sums do not depend on it. */
+static int reduce_cols(d4m_assoc **out, const d4m_assoc *a, reduce_op op)
 {
     bool count = a->vkind == D4M_STR;
     double init = op == RED_SUM ? 0.0 : NAN;
+    const d4m_keys *k = &a->col;
     d4m_csr src;
     D4M_TRY(d4m__csr_borrow(&src, a));
-    uint64_t nnz = src.p[src.nvec];
-    uint64_t len = dim == 1 ? src.ncols : src.nvec;   /* accumulator length */
+    uint64_t nnz = src.p[src.nvec], len = src.ncols;
+    size_t lz = len ? (size_t)len : 1;
     int parts = nnz >= 100000 ? 2 : 1;
-    double *acc[2] = { NULL, NULL };
-    uint64_t *kept = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *kept));
-    double *x = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *x));
-    uint64_t used[2] = { 0, 0 };
-    int rc = 0;
-    /* dim 1 of a string column axis: its keys are the result's unless sums
-     * cancel; they are copied by the two cores while they compact. */
+    double *x = d4m__malloc(d4m__mul(lz, sizeof *x));
+    double *acc1 = parts > 1 ? d4m__malloc(d4m__mul(lz, sizeof *acc1)) : NULL;
+    uint64_t *kept = d4m__malloc(d4m__mul(lz, sizeof *kept));
+    int rc = !x || !kept || (parts > 1 && !acc1) ? D4M_ENOMEM : 0;
+    /* A string axis: its keys are the result's unless some sums cancel. */
     d4m_keys pre = { D4M_STR, 0, NULL, NULL };
     size_t pre_bytes = 0;
-    if (dim == 1 && a->col.kind == D4M_STR) {
-        pre.n = a->col.n;
-        pre_bytes = (size_t)a->col.off[a->col.n];
+    if (!rc && k->kind == D4M_STR) {
+        pre.n = k->n;
+        pre_bytes = (size_t)k->off[k->n];
         pre.off = d4m__malloc(d4m__mul((size_t)pre.n + 1, sizeof *pre.off));
         pre.buf = d4m__malloc(pre_bytes ? pre_bytes : 1);
         if (!pre.off || !pre.buf)
             rc = D4M_ENOMEM;
     }
-    for (int q = 0; q < (dim == 1 ? parts : 1); q++) {
-        acc[q] = d4m__malloc(d4m__mul(len ? (size_t)len : 1, sizeof *acc[q]));
-        if (!acc[q])
-            rc = D4M_ENOMEM;
-    }
-    if (!kept || !x)
-        rc = D4M_ENOMEM;
+    uint64_t used[2] = { 0, 0 };
     if (!rc) {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(2) if (parts > 1 && omp_get_max_threads() > 1)
@@ -182,90 +178,46 @@ static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op
             tid = omp_get_thread_num();
             nth = omp_get_num_threads();
 #endif
-            if (dim == 1) {
-                for (int q = tid; q < parts; q += nth) {
-                    double *ac = acc[q];
-                    for (uint64_t j = 0; j < len; j++)
-                        ac[j] = init;
-                    uint64_t lo = nnz * q / parts, hi = nnz * (q + 1) / parts;
-                    const uint64_t *J = src.j;
-                    const double *X = src.x;
-                    if (op == RED_SUM && count)
-                        for (uint64_t t = lo; t < hi; t++)
-                            ac[J[t]] += 1;
-                    else if (op == RED_SUM)
-                        for (uint64_t t = lo; t < hi; t++)
-                            ac[J[t]] += X[t];
-                    else
-                        for (uint64_t t = lo; t < hi; t++)
-                            ac[J[t]] = fold(op, ac[J[t]], count ? 1 : X[t]);
-                }
+            for (int q = tid; q < parts; q += nth) {
+                double *ac = q ? acc1 : x;
+                for (uint64_t j = 0; j < len; j++)
+                    ac[j] = init;
+                uint64_t lo = nnz * q / parts, hi = nnz * (q + 1) / parts;
+                const uint64_t *J = src.j;
+                const double *X = src.x;
+                if (op == RED_SUM && count)
+                    for (uint64_t t = lo; t < hi; t++)
+                        ac[J[t]] += 1;
+                else if (op == RED_SUM)
+                    for (uint64_t t = lo; t < hi; t++)
+                        ac[J[t]] += X[t];
+                else
+                    for (uint64_t t = lo; t < hi; t++)
+                        ac[J[t]] = fold(op, ac[J[t]], count ? 1 : X[t]);
+            }
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-                /* Merge and count the kept columns, by column range. */
-                for (int q = tid; q < parts; q += nth) {
-                    uint64_t lo = len * q / parts, hi = len * (q + 1) / parts, u = 0;
-                    for (uint64_t j = lo; j < hi; j++) {
-                        double v = acc[0][j];
-                        if (parts > 1)
-                            acc[0][j] = v = fold(op, v, acc[1][j]);
-                        u += kept_value(op, v);
-                    }
-                    used[q] = u;
+            for (int q = tid; q < parts; q += nth) {
+                uint64_t lo = len * q / parts, hi = len * (q + 1) / parts, u = 0;
+                if (pre.off && q == 0)
+                    memcpy(pre.off, k->off, (size_t)(pre.n + 1) * sizeof *pre.off);
+                if (pre.off && q == parts - 1 && pre_bytes)
+                    memcpy(pre.buf, k->buf, pre_bytes);
+                for (uint64_t j = lo; j < hi; j++) {
+                    double v = x[j];
+                    if (parts > 1)
+                        x[j] = v = fold(op, v, acc1[j]);
+                    kept[j] = j;
+                    u += kept_value(op, v);
                 }
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-                for (int q = tid; q < parts; q += nth) {
-                    uint64_t lo = len * q / parts, hi = len * (q + 1) / parts;
-                    uint64_t w = q ? used[0] : 0;
-                    if (pre.off && q == 0)
-                        memcpy(pre.off, a->col.off, (size_t)(pre.n + 1) * sizeof *pre.off);
-                    if (pre.off && q == parts - 1 && pre_bytes)
-                        memcpy(pre.buf, a->col.buf, pre_bytes);
-                    for (uint64_t j = lo; j < hi; j++) {
-                        double v = acc[0][j];
-                        if (kept_value(op, v)) {
-                            kept[w] = j;
-                            x[w] = v;
-                            w++;
-                        }
-                    }
-                }
-            } else {
-                /* Rows in two ranges of entries; acc[0][k] is row k's result. */
-                for (int q = tid; q < parts; q += nth) {
-                    uint64_t lo = len * q / parts, hi = len * (q + 1) / parts;
-                    for (uint64_t k = lo; k < hi; k++) {
-                        double v = init;
-                        if (op == RED_SUM && count)
-                            v = (double)(src.p[k + 1] - src.p[k]);
-                        else
-                            for (uint64_t t = src.p[k]; t < src.p[k + 1]; t++)
-                                v = fold(op, v, count ? 1 : src.x[t]);
-                        acc[0][k] = v;
-                    }
-                }
+                used[q] = u;
             }
-        }
-        if (dim == 2) {
-            uint64_t w = 0;
-            for (uint64_t k = 0; k < len; k++) {
-                double v = acc[0][k];
-                if (kept_value(op, v)) {
-                    kept[w] = src.h[k];
-                    x[w] = v;
-                    w++;
-                }
-            }
-            used[0] = w;
         }
     }
-    free(acc[0]);
-    free(acc[1]);
+    free(acc1);
     int rc2 = d4m__csr_return(a, &src);
-    uint64_t m = used[0] + (dim == 1 ? used[1] : 0);
+    uint64_t m = used[0] + used[1];
     if (rc || rc2 || m == 0) {
         free(kept);
         free(x);
@@ -274,8 +226,72 @@ static int reduce_num(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op
             return rc ? rc : rc2;
         return d4m_assoc_new_empty(out);
     }
-    return reduced_assoc(out, dim == 1 ? &a->col : &a->row, dim == 1 ? 2 : 1, kept, x, m,
-                         &pre);
+    if (m < len) {
+        /* Some columns dropped out: the kept ones to the front, in place
+         * (position w <= j is written after j is read). */
+        uint64_t w = 0;
+        for (uint64_t j = 0; j < len; j++) {
+            double v = x[j];
+            if (kept_value(op, v)) {
+                x[w] = v;
+                kept[w] = j;
+                w++;
+            }
+        }
+    }
+    return reduced_assoc(out, k, 2, kept, x, m, &pre);
+}
+
+/* dim 2 of numeric results: C(i, 1) = op over j of A(i, j), each row's
+ * entries in a row, the rows in two ranges on two cores. */
+static int reduce_rows(d4m_assoc **out, const d4m_assoc *a, reduce_op op)
+{
+    bool count = a->vkind == D4M_STR;
+    double init = op == RED_SUM ? 0.0 : NAN;
+    d4m_csr src;
+    D4M_TRY(d4m__csr_borrow(&src, a));
+    uint64_t nnz = src.p[src.nvec], len = src.nvec;
+    size_t lz = len ? (size_t)len : 1;
+    int parts = nnz >= 100000 ? 2 : 1;
+    double *x = d4m__malloc(d4m__mul(lz, sizeof *x));
+    uint64_t *kept = d4m__malloc(d4m__mul(lz, sizeof *kept));
+    uint64_t m = 0;
+    int rc = !x || !kept ? D4M_ENOMEM : 0;
+    if (!rc) {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(2) if (parts > 1 && omp_get_max_threads() > 1)
+#endif
+        for (int q = 0; q < parts; q++) {
+            uint64_t lo = len * q / parts, hi = len * (q + 1) / parts;
+            for (uint64_t r = lo; r < hi; r++) {
+                double v = init;
+                if (op == RED_SUM && count)
+                    v = (double)(src.p[r + 1] - src.p[r]);
+                else
+                    for (uint64_t t = src.p[r]; t < src.p[r + 1]; t++)
+                        v = fold(op, v, count ? 1 : src.x[t]);
+                x[r] = v;
+            }
+        }
+        /* The kept rows to the front, with their positions among a's rows. */
+        for (uint64_t r = 0; r < len; r++) {
+            double v = x[r];
+            if (kept_value(op, v)) {
+                x[m] = v;
+                kept[m] = src.h[r];
+                m++;
+            }
+        }
+    }
+    int rc2 = d4m__csr_return(a, &src);
+    if (rc || rc2 || m == 0) {
+        free(kept);
+        free(x);
+        if (rc || rc2)
+            return rc ? rc : rc2;
+        return d4m_assoc_new_empty(out);
+    }
+    return reduced_assoc(out, &a->row, 1, kept, x, m, NULL);
 }
 
 static int reduce(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
@@ -290,7 +306,7 @@ static int reduce(d4m_assoc **out, const d4m_assoc *a, int dim, reduce_op op)
     if (d4m_assoc_is_empty(a))
         return d4m_assoc_new_empty(out);
     if (a->vkind == D4M_NUM || op == RED_SUM)
-        return reduce_num(out, a, dim, op);
+        return dim == 1 ? reduce_cols(out, a, op) : reduce_rows(out, a, op);
 
     /* Sum of string values counts entries; max/min of string values pick
      * the largest/smallest string (the value indices are sorted).  One pass

@@ -6,6 +6,7 @@
  * Every expected result is the whole display() text: "(row,col)  value" per
  * entry, by column then row.
  */
+#include <string.h>
 #include "test_util.h"
 
 #define N(...) (const double[]){ __VA_ARGS__ }, sizeof((const double[]){ __VA_ARGS__ }) / sizeof(double)
@@ -339,5 +340,121 @@ Test(assoc_reduce, large_arrays_on_two_cores)
     a = big(0, 1);   /* string values: sum counts */
     expect_big(d4m_assoc_sum, 0, a, 1, 0, 1);
     expect_big(d4m_assoc_sum, 0, a, 2, 0, 1);
+    d4m_assoc_free(a);
+}
+
+/* ============ the two-core column sums: halves that cancel, fold order */
+
+#define HR 1000
+#define HC 200
+
+/* HR x HC with every entry present (200k: past the two-core threshold);
+ * rows "r0000".. in CSR order, so the two halves of the entries are the
+ * rows below HR/2 and the rest. */
+static d4m_assoc *halves(double (*value)(int, int))
+{
+    static char rn[HR][8], cn[HC][8];
+    size_t n = (size_t)HR * HC, t = 0;
+    d4m_key *rk = malloc(n * sizeof *rk), *ck = malloc(n * sizeof *ck);
+    double *v = malloc(n * sizeof *v);
+    cr_assert(rk && ck && v);
+    for (int i = 0; i < HR; i++)
+        snprintf(rn[i], 8, "r%04d", i);
+    for (int j = 0; j < HC; j++)
+        snprintf(cn[j], 8, "c%03d", j);
+    for (int i = 0; i < HR; i++)
+        for (int j = 0; j < HC; j++) {
+            rk[t] = K(rn[i]);
+            ck[t] = K(cn[j]);
+            v[t++] = value(i, j);
+        }
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_str(rk, n), d4m_vec_str(ck, n),
+                             d4m_vec_num(v, n), NULL));
+    free(rk); free(ck); free(v);
+    cr_assert_eq(d4m_assoc_nnz(a), n);
+    return a;
+}
+
+/* Even columns: +(j+1) in the first half of the rows, -(j+1) in the second:
+ * each half's sum is nonzero, the whole column's 0.  Odd columns: 1..7. */
+static double cancel_value(int i, int j)
+{
+    if (j % 2 == 0)
+        return (i < HR / 2 ? 1 : -1) * (double)(j + 1);
+    return (double)((i * 3 + j) % 7 + 1);
+}
+
+/* Tenths (not exact in binary): every column sum depends on the order. */
+static double tenth_value(int i, int j)
+{
+    return 0.1 * ((i * 7 + j * 3) % 11 + 1);
+}
+
+Test(assoc_reduce, column_sums_cancelling_across_the_halves)
+{
+    d4m_assoc *a = halves(cancel_value);
+    char *want = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&want, &len);
+    for (int j = 1; j < HC; j += 2) {
+        double r = 0;
+        for (int i = 0; i < HR; i++)
+            r += cancel_value(i, j);
+        fprintf(f, "(1,c%03d)  %g\n", j, r);
+    }
+    fclose(f);
+    for (int threads = 2; threads >= 1; threads--) {
+        CHECK_OK(d4m_set_threads(threads));
+        d4m_assoc *c = NULL;
+        CHECK_OK(d4m_assoc_sum(&c, a, 1));
+        ASSERT_ASSOC(c, want);
+        cr_assert_eq(d4m_assoc_ncols(c), HC / 2, "%d threads", threads);
+        d4m_key k0 = d4m_assoc_key(c, 2, 0);
+        cr_assert(k0.len == 4 && !memcmp(k0.ptr, "c001", 4), "%d threads", threads);
+        d4m_assoc_free(c);
+    }
+    CHECK_OK(d4m_set_threads(0));
+    free(want);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_reduce, column_sums_fold_the_halves_in_order_on_any_thread_count)
+{
+    /* Every column kept: the result takes the copied keys as they are.
+     * Each column's sum is (rows of half 0, in order) + (rows of half 1, in
+     * order), bit for bit, on one thread as on two. */
+    d4m_assoc *a = halves(tenth_value);
+    double want[HC];
+    for (int j = 0; j < HC; j++) {
+        double h0 = 0, h1 = 0;
+        for (int i = 0; i < HR / 2; i++)
+            h0 += tenth_value(i, j);
+        for (int i = HR / 2; i < HR; i++)
+            h1 += tenth_value(i, j);
+        want[j] = h0 + h1;
+    }
+    for (int threads = 2; threads >= 1; threads--) {
+        CHECK_OK(d4m_set_threads(threads));
+        d4m_assoc *c = NULL;
+        CHECK_OK(d4m_assoc_sum(&c, a, 1));
+        cr_assert_eq(d4m_assoc_ncols(c), HC);
+        d4m_triples *t = NULL;
+        CHECK_OK(d4m_assoc_find(&t, c, D4M_ORDER_ROW));
+        cr_assert_eq(t->n, HC);
+        for (int j = 0; j < HC; j++) {
+            char key[8];
+            snprintf(key, sizeof key, "c%03d", j);
+            d4m_key k = d4m_assoc_key(c, 2, (size_t)j);
+            cr_assert(k.len == 4 && !memcmp(k.ptr, key, 4), "key %d", j);
+            cr_assert_eq(t->row[j], 0);
+            cr_assert_eq(t->col[j], (uint64_t)j);
+            cr_assert(t->val[j] == want[j], "%d threads, column %d: %.17g, not %.17g",
+                      threads, j, t->val[j], want[j]);
+        }
+        d4m_triples_free(t);
+        d4m_assoc_free(c);
+    }
+    CHECK_OK(d4m_set_threads(0));
     d4m_assoc_free(a);
 }
