@@ -180,8 +180,11 @@ static int reduce_cols(d4m_assoc **out, const d4m_assoc *a, reduce_op op)
 #endif
             for (int q = tid; q < parts; q += nth) {
                 double *ac = q ? acc1 : x;
-                for (uint64_t j = 0; j < len; j++)
-                    ac[j] = init;
+                if (init == 0)   /* +0.0 is all zero bytes; memset is faster */
+                    memset(ac, 0, (size_t)len * sizeof *ac);
+                else
+                    for (uint64_t j = 0; j < len; j++)
+                        ac[j] = init;
                 uint64_t lo = nnz * q / parts, hi = nnz * (q + 1) / parts;
                 const uint64_t *J = src.j;
                 const double *X = src.x;
