@@ -1527,15 +1527,18 @@ static int triples_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_it
     const d4m_box *b = j->b;
     size_t es = d4m_dtype_size(r->dtype);
     int64_t wx = b->x1 - b->x0 + 1, wy = b->y1 - b->y0 + 1;
-    unsigned char lo[20], hi[20];
+    unsigned char lo[20];
     d4m_kv_iter *it = NULL;
     int rc = 0;
     for (size_t item = lo_item; item < hi_item && !rc; item++) {
         int64_t z = b->z0 + (int64_t)item / wy, y = b->y0 + (int64_t)item % wy;
         int64_t row = z * r->ny + y + 1;
         triple_key(lo, r->id, row, b->x0 + 1);
-        triple_key(hi, r->id, row, b->x1 + 2);
-        d4m_key l = { (const char *)lo, 20 }, h = { (const char *)hi, 20 };
+        /* No upper bound at the line's end: the loop below stops at the
+         * line's last voxel, or at the first key of another row or past
+         * x1.  RocksDB compares every key of the line's last block with a
+         * bound that ends inside it (about 4% of a 64^3 box's CPU). */
+        d4m_key l = { (const char *)lo, 20 }, none = { NULL, 0 };
         if (!it) {
             /* The lines of one slice of the box lie within wy lines of the
              * volume, nx voxels each (about 9 bytes a voxel, LZ4): reads
@@ -1550,22 +1553,25 @@ static int triples_part(d4m_volume *v, worker *w, const box_job *j, size_t lo_it
                 io.readahead = span < (64u << 10) ? (64u << 10)
                              : span > (1u << 20) ? (1u << 20) : span;
             }
-            rc = d4m_kv__iter_new_opts(&it, v->db->kv, NULL, l, h, &io);
+            rc = d4m_kv__iter_new_opts(&it, v->db->kv, NULL, l, none, &io);
         } else {
-            rc = d4m_kv__iter_seek(it, l, h);
+            rc = d4m_kv__iter_seek(it, l, none);
         }
         if (rc)
             break;
         unsigned char *line = (unsigned char *)j->buf + (size_t)item * (size_t)wx * es;
-        /* No step past the line's last voxel: the store's iterator has no
-         * upper bound, and the step could load the next block. */
+        /* No step past the line's last voxel: it could load the next block. */
         for (; d4m_kv__iter_valid(it); d4m_kv__iter_next(it)) {
             d4m_key k = d4m_kv__iter_key(it), val = d4m_kv__iter_value(it);
+            if (k.len < 12 || memcmp(k.ptr, lo, 12) != 0)
+                break;   /* another row (the line's last voxels are absent) */
             if (k.len != 20 || val.len != 9 || val.ptr[0] != 'd') {
                 rc = d4m__error(D4M_ECORRUPT, "a voxel triple of the volume is damaged");
                 break;
             }
             int64_t x = key_int(k.ptr + 12) - 1 - b->x0;
+            if (x >= wx)
+                break;
             double d;
             memcpy(&d, val.ptr + 1, 8);
             set_num(line, (size_t)x, r->dtype, d);

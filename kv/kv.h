@@ -76,9 +76,13 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags);
 void d4m_kv__close(d4m_kv *kv);
 bool d4m_kv__readonly(const d4m_kv *kv);
 const char *d4m_kv__path(const d4m_kv *kv);
-/* The block cache's capacity in bytes (D4M_BLOCK_CACHE_MB, or 1/16 of memory
- * between 64 MiB and 1 GiB). */
+/* The block cache's capacity in bytes: D4M_BLOCK_CACHE_MB, a cache of the
+ * database's own; or the process's shared default cache, a quarter of memory
+ * between 64 MiB and 16 GiB (kv/store.c, "the block cache"). */
 size_t d4m_kv__cache_bytes(const d4m_kv *kv);
+/* The bytes of blocks the database's block cache holds now (shared with
+ * other databases when it is the default cache). */
+size_t d4m_kv__cache_usage(const d4m_kv *kv);
 
 /* Translate a RocksDB error string (freed here) into our code; what names the
  * operation.  Returns 0 if err is NULL. */

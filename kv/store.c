@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct d4m_kv {
     rocksdb_envoptions_t *envopts;
     rocksdb_block_based_table_options_t *table;
     rocksdb_cache_t *cache;
+    bool shared_cache;  /* the process's default cache (shared_cache_get) */
     char *path;
     unsigned flags;
     uint64_t mark;   /* number of the last bulk load (see the marks below) */
@@ -184,6 +186,63 @@ static const char *merge_name(void *state)
 
 /* ------------------------------------------------------------ open/close */
 
+/* ---------------------------------------------------------- block cache */
+
+/* The block cache holds uncompressed blocks in the process.  Unless
+ * D4M_BLOCK_CACHE_MB gives a database a cache of its own, every database
+ * the process opens shares one, of a quarter of physical memory (at least
+ * 64 MiB, at most 16 GiB), released when the last of them closes.
+ *
+ * Why that large: RocksDB allocates the cache only as blocks are read, and
+ * the page cache is no substitute for it, since it holds the compressed
+ * files, costs a read and a decompression per block, and is reclaimed
+ * from under the process (cgroup limits; DAMON reclaim on VMs, which on
+ * this project's machines drops file pages idle for 30 s).  And an LRU
+ * cache smaller than what a workload reads over and over gets almost no
+ * hits: the volume benchmark's 200 random 64^3 boxes of voxel triples read
+ * 2.8 GiB of blocks, and a box took about 60 ms (115-120 ms of CPU) with
+ * 1, 2, 3 or 4 GiB of cache, 39-42 ms (80 ms of CPU) with 6 GiB.  It was
+ * 1/16 of memory, at most 1 GiB, per database; shared, a larger default
+ * does not multiply with the databases a process opens. */
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static rocksdb_cache_t *shared;
+static size_t shared_users;
+
+static size_t default_cache_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    size_t c = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 4 : (64u << 20);
+    if (c < (64u << 20))
+        c = 64u << 20;
+    if (c > ((size_t)16 << 30))
+        c = (size_t)16 << 30;
+    return c;
+}
+
+/* The shared cache, created by its first user; NULL if out of memory. */
+static rocksdb_cache_t *shared_cache_get(void)
+{
+    pthread_mutex_lock(&shared_lock);
+    if (!shared)
+        shared = rocksdb_cache_create_lru(default_cache_bytes());
+    if (shared)
+        shared_users++;
+    rocksdb_cache_t *c = shared;
+    pthread_mutex_unlock(&shared_lock);
+    return c;
+}
+
+/* One user fewer (after its database closed): the last frees the blocks. */
+static void shared_cache_put(void)
+{
+    pthread_mutex_lock(&shared_lock);
+    if (shared_users && --shared_users == 0) {
+        rocksdb_cache_destroy(shared);
+        shared = NULL;
+    }
+    pthread_mutex_unlock(&shared_lock);
+}
+
 void d4m_kv__close(d4m_kv *kv)
 {
     if (!kv)
@@ -199,7 +258,10 @@ void d4m_kv__close(d4m_kv *kv)
     if (kv->ropts) rocksdb_readoptions_destroy(kv->ropts);
     if (kv->envopts) rocksdb_envoptions_destroy(kv->envopts);
     if (kv->table) rocksdb_block_based_options_destroy(kv->table);
-    if (kv->cache) rocksdb_cache_destroy(kv->cache);
+    if (kv->cache && kv->shared_cache)
+        shared_cache_put();
+    else if (kv->cache)
+        rocksdb_cache_destroy(kv->cache);
     free(kv->path);
     free(kv);
 }
@@ -370,16 +432,14 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
      * level 0 and is compacted down, instead of stacking one level above
      * the data per load (each such level costs every seek a file). */
     rocksdb_options_set_level_compaction_dynamic_level_bytes(kv->opts, 1);
-    /* Queries read the same blocks again and again: a block cache of 1/16
-     * of memory (64 MiB to 1 GiB) instead of RocksDB's 8 MiB, unless
-     * D4M_BLOCK_CACHE_MB says otherwise. */
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    size_t cache = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 16 : (64u << 20);
-    if (cache < (64u << 20)) cache = 64u << 20;
-    if (cache > ((size_t)1 << 30)) cache = (size_t)1 << 30;
-    if (cache_mb)
-        cache = (size_t)cache_mb << 20;
-    kv->cache = rocksdb_cache_create_lru(cache);
+    /* Queries read the same blocks again and again: the process's shared
+     * cache (see "block cache" above), or one of D4M_BLOCK_CACHE_MB. */
+    if (cache_mb) {
+        kv->cache = rocksdb_cache_create_lru((size_t)cache_mb << 20);
+    } else {
+        kv->cache = shared_cache_get();
+        kv->shared_cache = kv->cache != NULL;
+    }
     kv->table = rocksdb_block_based_options_create();
     if (kv->cache && kv->table) {
         rocksdb_block_based_options_set_block_cache(kv->table, kv->cache);
@@ -433,6 +493,11 @@ bool d4m_kv__readonly(const d4m_kv *kv) { return (kv->flags & D4M_KV_READONLY) !
 size_t d4m_kv__cache_bytes(const d4m_kv *kv)
 {
     return kv->cache ? rocksdb_cache_get_capacity(kv->cache) : 0;
+}
+
+size_t d4m_kv__cache_usage(const d4m_kv *kv)
+{
+    return kv->cache ? rocksdb_cache_get_usage(kv->cache) : 0;
 }
 
 const char *d4m_kv__path(const d4m_kv *kv) { return kv->path; }
@@ -561,6 +626,13 @@ int d4m_kv__iter_new_opts(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap
                           d4m_key lo, d4m_key hi, const d4m_kv_iter_opts *o)
 {
     *out = NULL;
+    /* RocksDB counts into a per-thread perf context at every step unless
+     * the thread's perf level says not to; nothing here reads the counts,
+     * and each one is a thread-local lookup in the shared library (about
+     * 4% of the CPU of a scan of small entries, measured on voxel
+     * triples).  The level is the calling thread's, where the iterator
+     * steps. */
+    rocksdb_set_perf_level(rocksdb_disable);
     d4m_kv_iter *it = d4m__calloc(1, sizeof *it);
     if (!it)
         return D4M_ENOMEM;

@@ -334,6 +334,37 @@ Test(volume_blank, integer_blank_absent)
     fx_free(&f);
 }
 
+/* Voxel triples are read a line at a time without an upper bound: a line
+ * whose last voxels in the box are absent ends at a voxel past x1 of the
+ * same row, at the next row's first voxel, or (the volume's last line) at
+ * the next table's first key.  Every x-range of every line, in volumes
+ * where the absent voxels (i % 5 == 3) fall at x == 3 of every line (nx 5)
+ * or at a different x line by line (nx 4: at x == 3 of every fifth line,
+ * right before the next row). */
+Test(volume_blank, absent_voxels_at_line_ends)
+{
+    fixture f = fx_new();
+    for (long nx = 4; nx <= 5; nx++) {
+        img_spec s = { 16, nx, 4, 3, 1, 0, 1, -32768, 1, 0 };
+        char name[16];
+        snprintf(name, sizeof name, "e%ld.fits", nx);
+        write_image(fx_path(&f, name), &s);
+        ingest(&f, "T", fx_path(&f, name), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+        ingest(&f, "U", fx_path(&f, name), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+        d4m_volume *v = vopen(&f, "T");
+        for (int64_t x0 = 0; x0 < nx; x0++)
+            for (int64_t x1 = x0; x1 < nx; x1++) {
+                check_box(v, &s, (d4m_box){ 0, 2, 0, 3, x0, x1 });
+                check_box(v, &s, (d4m_box){ 2, 2, 3, 3, x0, x1 });   /* the last line */
+                check_box(v, &s, (d4m_box){ 1, 1, 2, 2, x0, x1 });   /* one line */
+            }
+        d4m_volume_close(v);
+        CHECK_OK(d4m_table_drop(f.t.db, "T"));
+        CHECK_OK(d4m_table_drop(f.t.db, "U"));
+    }
+    fx_free(&f);
+}
+
 Test(volume_blank, nan_absent)
 {
     fixture f = fx_new();

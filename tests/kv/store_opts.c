@@ -143,6 +143,16 @@ Test(kv_opts, files_without_a_database_and_bad_codecs)
     rm_tree(dir);
 }
 
+/* The default block cache: a quarter of memory, 64 MiB to 16 GiB. */
+static size_t default_cache(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    size_t want = (size_t)pages * (size_t)psize / 4;
+    if (want < (64u << 20)) want = 64u << 20;
+    if (want > ((size_t)16 << 30)) want = (size_t)16 << 30;
+    return want;
+}
+
 /* D4M_BLOCK_CACHE_MB sizes the block cache; a value that is not a whole
  * number of MiB from 8 to 1048576 fails the open and creates nothing. */
 Test(kv_opts, block_cache_size_from_the_environment)
@@ -153,10 +163,7 @@ Test(kv_opts, block_cache_size_from_the_environment)
     d4m_kv *kv = NULL;
     unsetenv("D4M_BLOCK_CACHE_MB");
     CHECK_OK(d4m_kv__open(&kv, dbdir, D4M_KV_CREATE));
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    size_t want = (size_t)pages * (size_t)psize / 16;
-    if (want < (64u << 20)) want = 64u << 20;
-    if (want > ((size_t)1 << 30)) want = (size_t)1 << 30;
+    size_t want = default_cache();
     cr_assert_eq(d4m_kv__cache_bytes(kv), want, "default cache %zu, want %zu",
                  d4m_kv__cache_bytes(kv), want);
     write_part(kv, dir, 0, NULL);
@@ -217,5 +224,55 @@ Test(kv_opts, block_cache_size_from_the_environment)
     read_part(kv, 0, NULL);
     d4m_kv__close(kv);
     unsetenv("D4M_BLOCK_CACHE_MB");
+    rm_tree(dir);
+}
+
+/* Databases opened without D4M_BLOCK_CACHE_MB share one default cache (the
+ * blocks one reads are in the other's cache too), released with the last
+ * of them; one opened with D4M_BLOCK_CACHE_MB has a cache of its own. */
+Test(kv_opts, databases_share_the_default_block_cache)
+{
+    char dir[64], a_dir[128], b_dir[128], c_dir[128];
+    tmpdir_new(dir);
+    snprintf(a_dir, sizeof a_dir, "%s/a", dir);
+    snprintf(b_dir, sizeof b_dir, "%s/b", dir);
+    snprintf(c_dir, sizeof c_dir, "%s/c", dir);
+    unsetenv("D4M_BLOCK_CACHE_MB");
+    d4m_kv *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(d4m_kv__open(&a, a_dir, D4M_KV_CREATE));
+    write_part(a, dir, 0, NULL);
+    d4m_kv__close(a);
+
+    CHECK_OK(d4m_kv__open(&a, a_dir, 0));
+    CHECK_OK(d4m_kv__open(&b, b_dir, D4M_KV_CREATE));
+    setenv("D4M_BLOCK_CACHE_MB", "16", 1);
+    CHECK_OK(d4m_kv__open(&c, c_dir, D4M_KV_CREATE));
+    unsetenv("D4M_BLOCK_CACHE_MB");
+    cr_assert_eq(d4m_kv__cache_bytes(a), default_cache());
+    cr_assert_eq(d4m_kv__cache_bytes(b), default_cache());
+    cr_assert_eq(d4m_kv__cache_bytes(c), (size_t)16 << 20);
+    /* opening a read its load mark's block (kv/store.c, "bulk-load marks") */
+    size_t opened = d4m_kv__cache_usage(a);
+    cr_assert_eq(d4m_kv__cache_usage(b), opened);
+    size_t c_opened = d4m_kv__cache_usage(c);
+    read_part(a, 0, NULL);   /* only a reads */
+    size_t used = d4m_kv__cache_usage(a);
+    cr_assert_gt(used, opened + (size_t)NKEYS * 40, "a's blocks: %zu bytes", used);
+    cr_assert_eq(d4m_kv__cache_usage(b), used);
+    cr_assert_eq(d4m_kv__cache_usage(c), c_opened);
+
+    /* b outlives a: the cache stays while one database uses it */
+    d4m_kv__close(a);
+    cr_assert_eq(d4m_kv__cache_usage(b), used);
+    d4m_kv__close(b);
+    d4m_kv__close(c);
+    /* the last one closed: a new open starts without those blocks (RocksDB
+     * keeps a few small entries of its own there, so not at 0) */
+    CHECK_OK(d4m_kv__open(&a, a_dir, 0));
+    size_t again = d4m_kv__cache_usage(a);
+    cr_assert_lt(again + (size_t)NKEYS * 40, used, "%zu bytes after the reopen", again);
+    read_part(a, 0, NULL);
+    cr_assert_gt(d4m_kv__cache_usage(a), again + (size_t)NKEYS * 40);
+    d4m_kv__close(a);
     rm_tree(dir);
 }
