@@ -184,8 +184,6 @@ static const char *merge_name(void *state)
     return "d4m.combine.v1";
 }
 
-/* ------------------------------------------------------------ open/close */
-
 /* ---------------------------------------------------------- block cache */
 
 /* The block cache holds uncompressed blocks in the process.  Unless
@@ -242,6 +240,8 @@ static void shared_cache_put(void)
     }
     pthread_mutex_unlock(&shared_lock);
 }
+
+/* ------------------------------------------------------------ open/close */
 
 void d4m_kv__close(d4m_kv *kv)
 {
