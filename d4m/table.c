@@ -639,6 +639,7 @@ static scan_block *reader_block(scan_reader *rd, size_t i)
 static void *scan_reader_main(void *arg)
 {
     scan_reader *rd = arg;
+    d4m_kv__iter_thread();
     d4m_table_iter *x = rd->x;
     int rc = 0;
     bool end = false;
@@ -910,6 +911,7 @@ static int entry_successor(d4m_buf *b, const d4m_meta *m, const d4m_assoc_stream
 static void *scan_half_main(void *arg)
 {
     scan_half *h = arg;
+    d4m_kv__iter_thread();
     bool end;
     int rc = scan_run(&h->xb, h->it, h->limit, d4m__scan_halves_eager ? NULL : &h->cap, NULL,
                       &h->taken, &end);

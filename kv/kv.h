@@ -122,6 +122,10 @@ typedef struct d4m_kv_iter_opts {
 /* d4m_kv__iter_new with options (o NULL: as d4m_kv__iter_new). */
 int d4m_kv__iter_new_opts(d4m_kv_iter **out, d4m_kv *kv, const d4m_kv_snap *snap,
                           d4m_key lo, d4m_key hi, const d4m_kv_iter_opts *o);
+/* The calling thread is to step iterators made by another thread: RocksDB's
+ * per-thread perf counting off there too (iterators turn it off in the
+ * thread that makes them). */
+void d4m_kv__iter_thread(void);
 /* Re-aim at [lo, hi) and seek to lo. */
 int d4m_kv__iter_seek(d4m_kv_iter *it, d4m_key lo, d4m_key hi);
 bool d4m_kv__iter_valid(const d4m_kv_iter *it);
