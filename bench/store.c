@@ -562,11 +562,16 @@ static rawdb *raw_open(const char *path)
     rocksdb_options_set_target_file_size_base(r->opt, 64u << 20);
     rocksdb_options_set_max_open_files(r->opt, 1024);
     rocksdb_options_set_level_compaction_dynamic_level_bytes(r->opt, 1);
+    /* The store's default block cache (kv/store.c): a quarter of memory,
+     * 64 MiB to 16 GiB. */
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    size_t cache = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 16 : (64u << 20);
+    size_t cache = pages > 0 && psize > 0 ? (size_t)pages * (size_t)psize / 4 : (64u << 20);
     if (cache < (64u << 20)) cache = 64u << 20;
-    if (cache > ((size_t)1 << 30)) cache = (size_t)1 << 30;
+    if (cache > ((size_t)16 << 30)) cache = (size_t)16 << 30;
     r->cache = rocksdb_cache_create_lru(cache);
+    /* ... and its iterators' setting: no per-thread perf counting (raw's
+     * reads run in this thread). */
+    rocksdb_set_perf_level(rocksdb_disable);
     r->table = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(r->table, r->cache);
     rocksdb_options_set_block_based_table_factory(r->opt, r->table);
