@@ -368,7 +368,6 @@ static int query_check(const d4m_query *q, d4m_kind kind)
 
 #define SCAN_RING 4
 #define SCAN_BLOCK_BYTES ((size_t)256 << 10)
-#define SCAN_AHEAD 16
 
 size_t d4m__scan_par_min = 4096;
 bool d4m__scan_split_any = false;
@@ -757,17 +756,6 @@ static int reader_join(scan_reader *rd, bool stop)
     return rd->rc ? d4m__error(rd->rc, "%s", rd->msg) : 0;
 }
 
-/* The entry of block b at off: fetch what follows it; the offset of the
- * next entry. */
-static size_t scan_prefetch(const scan_block *b, size_t off)
-{
-    uint32_t kl, vl;
-    memcpy(&kl, b->p + off, 4);
-    memcpy(&vl, b->p + off + 4, 4);
-    __builtin_prefetch(b->p + off + 8 + 256);
-    return off + 8 + (size_t)kl + vl;
-}
-
 /* Take the entries of reader rd's blocks as they come, max at most (then
  * the reader is stopped, and the last key taken is kept in x->last);
  * *used = entries taken.  Joins the reader. */
@@ -785,14 +773,7 @@ static int reader_consume(d4m_table_iter *x, scan_reader *rd, size_t max, size_t
         pthread_mutex_unlock(&rd->mu);
         if (!b)
             break;
-        /* A lookahead of SCAN_AHEAD entries fetches each entry's column
-         * slot (string keys) before the entry is taken. */
-        size_t ahead = 0;
-        for (int i = 0; i < SCAN_AHEAD && ahead < b->len; i++)
-            ahead = scan_prefetch(b, ahead);
         for (size_t off = 0; off < b->len && !rc;) {
-            if (ahead < b->len)
-                ahead = scan_prefetch(b, ahead);
             uint32_t kl, vl;
             memcpy(&kl, b->p + off, 4);
             memcpy(&vl, b->p + off + 4, 4);
