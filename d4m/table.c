@@ -355,12 +355,13 @@ static int query_check(const d4m_query *q, d4m_kind kind)
  * A large chunk is read by more than one thread.  After the first
  * d4m__scan_par_min entries of a chunk, a reader thread walks RocksDB and
  * copies the raw entries into a ring of blocks while the caller's thread
- * decodes them and builds the Assoc.  And when the rest of the chunk
- * probably reaches the table's next shard (estimated from the sizes on
- * disk of what was read and of what lies before the shard boundary), a
- * second reader starts at that boundary at once, with its own RocksDB
- * iterator on the same snapshot: shards are read side by side, as the
- * shard layout means them to be (d4m/db.c).  The first reader stops at the
+ * decodes them and builds the Assoc.  And when the table's next shard
+ * boundary probably cuts the rest of the chunk about in half (estimated
+ * from the sizes on disk of what was read and of what lies before the
+ * boundary), a second reader starts at that boundary at once, with its own
+ * RocksDB iterator on the same snapshot: shards are read side by side, as
+ * the shard layout means them to be (d4m/db.c); else it starts at a key
+ * about half-way.  The first reader stops at the
  * boundary, the chunk goes on with the second's entries, and the second's
  * iterator (sought back to just after the chunk's last entry if it read
  * further) carries the scan on.  Readers stop at the chunk's last entry;
@@ -916,14 +917,20 @@ static void *scan_half_main(void *arg)
     return NULL;
 }
 
-/* Tell part h how many entries it may keep (0: none), and join it. */
-static int scan_half_join(scan_half *h, size_t cap)
+/* Tell part h how many entries it may keep (0: none): it stops reading
+ * there, and sorts its part while the caller sorts its own. */
+static void scan_half_cap(scan_half *h, size_t cap)
 {
     pthread_mutex_lock(&h->mu);
     atomic_store(&h->cap, cap);
     h->cap_set = true;
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
+}
+
+/* Join part h, told its cap already (scan_half_cap). */
+static int scan_half_join(scan_half *h)
+{
     pthread_join(h->th, NULL);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
@@ -976,9 +983,10 @@ static int scan_halves(d4m_table_iter *x, size_t limit, const d4m_buf *sp, d4m_k
     int rc = scan_run(x, NULL, limit, NULL, &stop, &used, &at_stop);
     /* The chunk goes on past the boundary only if this part reached it. */
     size_t cap = !rc && at_stop ? limit - used : 0;
+    scan_half_cap(h, cap);
     if (!rc && cap)
         rc = d4m__stream_sort_inner(x->as);   /* while the other part sorts its own */
-    int rc2 = scan_half_join(h, cap);
+    int rc2 = scan_half_join(h);
     rc = rc ? rc : rc2;
     if (!rc && cap) {
         d4m__scan_halves++;
@@ -1000,10 +1008,13 @@ static int scan_halves(d4m_table_iter *x, size_t limit, const d4m_buf *sp, d4m_k
     return rc;
 }
 
-/* Would the rest of the chunk (limit entries) reach split point sp?  An
- * estimate: the chunk's n entries so far took the bytes on disk from its
- * first key to the current one. */
-static bool split_reachable(d4m_table_iter *x, size_t n, size_t limit, const d4m_buf *sp)
+/* Would split point sp cut the rest of the chunk (limit entries) into
+ * parts of about the same size (each 35% of it at least)?  Parts of
+ * unequal size leave one thread waiting for the other (a shard boundary at
+ * a fifth of the chunk made the caller read four fifths alone, 40% longer
+ * than half).  An estimate: the chunk's n entries so far took the bytes on
+ * disk from its first key to the current one. */
+static bool split_balanced(d4m_table_iter *x, size_t n, size_t limit, const d4m_buf *sp)
 {
     d4m_key cur = d4m_kv__iter_key(x->it);
     d4m_kv *kv = x->t->db->kv;
@@ -1013,7 +1024,8 @@ static bool split_reachable(d4m_table_iter *x, size_t n, size_t limit, const d4m
         return true;
     if (done == 0)
         return false;   /* in the memtable, or too little read to tell */
-    return (double)ahead / (double)done * (double)n <= (double)limit;
+    double before = (double)ahead / (double)done * (double)n;
+    return before >= 0.35 * (double)limit && before <= 0.65 * (double)limit;
 }
 
 /* Without a shard boundary in reach: a key about `want` bytes on disk
@@ -1096,13 +1108,14 @@ static int scan_parallel(d4m_table_iter *x, size_t n, size_t limit, bool *starte
             return D4M_ENOMEM;
     }
     /* The part from the next shard boundary on by a thread of its own, if
-     * the chunk gets there; else from a key of about half-way. */
+     * the boundary cuts the rest of the chunk about in half; else from a
+     * key of about half-way. */
     d4m_buf sp = { NULL, 0, 0 };
     d4m_kv_iter *it2 = NULL;
     const krange *rg = &x->r[x->cur];
     if (x->snap && x->nr == 1 && d4m_kv__iter_valid(x->it) &&
         ((split_inside(x->m, d4m_kv__iter_key(x->it), &rg->hi, &sp) &&
-          split_reachable(x, n, limit, &sp)) ||
+          split_balanced(x, n, limit, &sp)) ||
          split_somewhere(x, n, limit, (d4m_key){ rg->hi.p, rg->hi.len }, &sp)) &&
         d4m_kv__iter_new(&it2, x->t->db->kv, x->snap, (d4m_key){ sp.p, sp.len },
                          (d4m_key){ rg->hi.p, rg->hi.len }) == 0) {
