@@ -181,6 +181,8 @@ extern bool d4m__scan_split_any;
  * a thread of its own), and of those the ones whose second part read past
  * the chunk's end and was cut back. */
 extern size_t d4m__scan_halves, d4m__scan_halves_cut;
+/* ... and chunks read ahead (d4m/table.c, scan_ahead). */
+extern size_t d4m__scan_ahead;
 /* For tests: a second part reads as far as the chunk could go before it
  * looks at how far it does go (so that it is cut back whenever the chunk
  * ends inside it). */

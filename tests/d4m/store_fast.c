@@ -654,3 +654,99 @@ static void one_shard_halves(d4m_kind kind)
 
 Test(store_scan, one_shard_halves_str, .fini = tmpdb_fini) { one_shard_halves(D4M_STR); }
 Test(store_scan, one_shard_halves_int, .fini = tmpdb_fini) { one_shard_halves(D4M_NUM); }
+
+/* Chunks read ahead (d4m/table.c, scan_ahead): while the caller has a full
+ * chunk, a thread reads the next.  The chunks equal those one thread reads
+ * without reading ahead, also when the caller writes to the table between
+ * chunks (the iterator reads its snapshot: new rows before, among and after
+ * the ones read, and a value replaced, are not seen), when the caller is
+ * slow (the thread has read the whole next chunk) and when the iterator is
+ * freed while the thread reads. */
+static void put_rows(d4m_table *t, d4m_kind kind, size_t n, size_t row0, size_t step, double val)
+{
+    double *rn = calloc(n, sizeof *rn), *cn = calloc(n, sizeof *cn), *v = calloc(n, sizeof *v);
+    d4m_key *rk = calloc(n, sizeof *rk), *ck = calloc(n, sizeof *ck);
+    char *text = calloc(n, 32);
+    cr_assert(rn && cn && v && rk && ck && text);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = row0 + (i / 4) * step, c = (i * 37) % 1001 + 1;
+        rn[i] = (double)r;
+        cn[i] = (double)c;
+        v[i] = val ? val : (double)(i % 89 + 1);
+        char *p = text + 32 * i;
+        int lr = snprintf(p, 16, "row%08zu", r), lc = snprintf(p + 16, 16, "col%zu", c);
+        rk[i] = (d4m_key){ p, (size_t)lr };
+        ck[i] = (d4m_key){ p + 16, (size_t)lc };
+    }
+    CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, n) : d4m_vec_num(rn, n),
+                                   kind == D4M_STR ? d4m_vec_str(ck, n) : d4m_vec_num(cn, n),
+                                   d4m_vec_num(v, n), val ? 0 : D4M_PUT_BULK));
+    free(rn); free(cn); free(v); free(rk); free(ck); free(text);
+}
+
+static void read_ahead(d4m_kind kind)
+{
+    tmpdb d = tmpdb_new();
+    d4m_table *t = table_new(d.db, "T", kind, 0, 0, 1, D4M_COMBINE_NONE);
+    enum { N = 120000, CHUNK = 25000 };
+    put_rows(t, kind, N, 10, 10, 0);   /* rows 10, 20, ..., 4 entries each */
+    CHECK_OK(d4m_set_threads(1));
+    char *one = chunks_text(t, NULL, NULL, CHUNK);
+    threaded();
+    size_t ahead0 = d4m__scan_ahead;
+    char *two = chunks_text(t, NULL, NULL, CHUNK);
+    cr_assert_str_eq(two, one);
+    free(two);
+    /* 5 chunks: the 4 after the first read ahead, and none after the last. */
+    cr_assert_eq(d4m__scan_ahead - ahead0, 4);
+
+    /* Writes between chunks, and a slow caller. */
+    d4m_table_iter *it = NULL;
+    CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, CHUNK));
+    char *all = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&all, &len);
+    cr_assert_not_null(f);
+    for (int k = 0;; k++) {
+        d4m_assoc *a = NULL;
+        int rc = d4m_table_iter_next(&a, it);
+        cr_assert(rc == 0 || rc == D4M_ITER_DONE, "iter_next %d: %s", rc, d4m_error_message());
+        if (rc == D4M_ITER_DONE) {
+            cr_assert(d4m_assoc_is_empty(a));
+            d4m_assoc_free(a);
+            break;
+        }
+        char *txt = assoc_text(a);
+        fprintf(f, "%s|", txt);
+        free(txt);
+        d4m_assoc_free(a);
+        put_rows(t, kind, 8, 5 + (size_t)k * 5000, 10, 0);    /* rows between */
+        put_rows(t, kind, 4, 10 + (size_t)k * 4000, 10, 7777); /* values replaced */
+        put_rows(t, kind, 8, 2000000 + (size_t)k, 1, 0);        /* rows after */
+        if (k == 1)
+            usleep(200000);
+    }
+    fclose(f);
+    d4m_table_iter_free(it);
+    cr_assert_str_eq(all, one);
+    free(all);
+
+    /* Freed while reading ahead: nothing leaks (ASan), nothing is left
+     * running. */
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, CHUNK));
+        d4m_assoc *a = NULL;
+        CHECK_OK(d4m_table_iter_next(&a, it));
+        cr_assert_eq(d4m_assoc_nnz(a), CHUNK);
+        d4m_assoc_free(a);
+        if (k == 1)
+            usleep(100000);
+        d4m_table_iter_free(it);
+    }
+    free(one);
+    d4m_table_close(t);
+    tmpdb_free(&d);
+}
+
+Test(store_scan, read_ahead_str, .fini = tmpdb_fini) { read_ahead(D4M_STR); }
+Test(store_scan, read_ahead_int, .fini = tmpdb_fini) { read_ahead(D4M_NUM); }
