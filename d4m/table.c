@@ -513,9 +513,14 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
      * read the snapshot taken now. */
     if (!rc && x->nr == 1 && !x->filter) {
         d4m_buf sp = { NULL, 0, 0 };
-        /* ... and so may a whole table's scan, at a key of its own. */
+        /* ... and so may a whole table's scan, or a prefix or a range of
+         * keys (all but one key: a row of a table of triples is short), at
+         * a key of its own. */
+        const d4m_query *q = x->transposed ? cols : rows;
+        bool one_key = q && !d4m_query_is_all(q) && d4m_query_term_count(q) == 1 &&
+                       d4m_query_term(q, 0)->kind == D4M_TERM_KEY;
         if (split_inside(x->m, (d4m_key){ x->r[0].lo.p, x->r[0].lo.len }, &x->r[0].hi, &sp) ||
-            (rows_all && !x->transposed))
+            (rows_all && !x->transposed) || !one_key)
             rc = d4m_kv__snap_new(&x->snap, t->db->kv);
         d4m__buf_free(&sp);
     }

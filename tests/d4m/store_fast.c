@@ -620,13 +620,25 @@ static void one_shard_halves(d4m_kind kind)
                                    kind == D4M_STR ? d4m_vec_str(ck, N) : d4m_vec_num(cn, N),
                                    d4m_vec_num(v, N), D4M_PUT_BULK));
     cr_assert_eq(t->m.nsplits, 0);
-    static const size_t chunks[] = { 0, 50000, 150000 };
-    for (size_t ci = 0; ci < 3; ci++) {
+    /* The whole table; a range of rows and (string keys) a prefix: 75,000
+     * and 50,000 entries. */
+    const char *rq[] = { NULL, kind == D4M_STR ? "row0005001,:,row0020000," : "5001,:,20000,",
+                         kind == D4M_STR ? "row001*," : NULL };
+    const size_t want[] = { N, 75000, 50000 };
+    static const size_t chunks[] = { 0, 50000, 150000, 20000 };
+    for (size_t qi = 0; qi < 3; qi++)
+    for (size_t ci = 0; ci < 4; ci++) {
+        if (qi == 2 && !rq[qi])
+            break;
+        d4m_query *q = NULL;
+        if (rq[qi])
+            CHECK_OK(d4m_query_parse(&q, K(rq[qi])));
+        size_t halves0 = d4m__scan_halves;
         d4m_table_iter *one = NULL, *two = NULL;
         CHECK_OK(d4m_set_threads(1));
-        CHECK_OK(d4m_table_iter_new(&one, t, NULL, NULL, chunks[ci]));
+        CHECK_OK(d4m_table_iter_new(&one, t, q, NULL, chunks[ci]));
         CHECK_OK(d4m_set_threads(2));
-        CHECK_OK(d4m_table_iter_new(&two, t, NULL, NULL, chunks[ci]));
+        CHECK_OK(d4m_table_iter_new(&two, t, q, NULL, chunks[ci]));
         size_t total = 0;
         for (;;) {
             d4m_assoc *a = NULL, *b = NULL;
@@ -642,11 +654,13 @@ static void one_shard_halves(d4m_kind kind)
             if (ra == D4M_ITER_DONE)
                 break;
         }
-        cr_assert_eq(total, N);
+        cr_assert_eq(total, want[qi], "query %s", rq[qi] ? rq[qi] : ":");
+        /* Every chunk of 20,000 entries or more is read in two parts. */
+        cr_assert_gt(d4m__scan_halves, halves0, "query %s", rq[qi] ? rq[qi] : ":");
         d4m_table_iter_free(one);
         d4m_table_iter_free(two);
+        d4m_query_free(q);
     }
-    cr_assert_gt(d4m__scan_halves, 2);
     free(rn); free(cn); free(v); free(rk); free(ck); free(text);
     d4m_table_close(t);
     tmpdb_free(&d);
