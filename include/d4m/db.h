@@ -149,7 +149,12 @@ int d4m_table_nnz(uint64_t *n, d4m_table *t);
 
 /* Iterator(T, 'elements', n): the answer of the query in chunks of at most n
  * entries, in row order.  Each d4m_table_iter_next returns 0 and a non-empty
- * chunk, or D4M_ITER_DONE and an empty Assoc at the end. */
+ * chunk, or D4M_ITER_DONE and an empty Assoc at the end.  Every chunk reads
+ * the database as it was when the iterator was made.  With more than one
+ * thread (d4m_set_threads), while the caller has a full chunk of a query
+ * of one range without a column filter, a thread reads the next one ahead:
+ * the iterator then holds up to n entries besides the caller's chunk.
+ * d4m_table_iter_free stops that thread. */
 int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows,
                        const d4m_query *cols, size_t chunk);
 int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *it);
