@@ -243,7 +243,10 @@ static d4m_table *grid_table(d4m_db *db, const char *name, d4m_kind kind, int pa
 }
 
 /* Every chunk of an iterator as display text, joined with "|". */
-static char *chunks_text(d4m_table *t, const char *rq, const char *cq, size_t chunk)
+/* The chunks of T(rq, cq) as text, "|" after each; between(k, arg), if
+ * not NULL, runs after chunk k is taken (k = 0, 1, ...). */
+static char *chunks_text_between(d4m_table *t, const char *rq, const char *cq, size_t chunk,
+                                 void (*between)(int, void *), void *arg)
 {
     d4m_query *r = NULL, *c = NULL;
     if (rq)
@@ -270,12 +273,19 @@ static char *chunks_text(d4m_table *t, const char *rq, const char *cq, size_t ch
         fprintf(f, "%s|", txt);
         free(txt);
         d4m_assoc_free(a);
+        if (between)
+            between(k, arg);
     }
     fclose(f);
     d4m_table_iter_free(it);
     d4m_query_free(r);
     d4m_query_free(c);
     return all;
+}
+
+static char *chunks_text(d4m_table *t, const char *rq, const char *cq, size_t chunk)
+{
+    return chunks_text_between(t, rq, cq, chunk, NULL, NULL);
 }
 
 #define ASSERT_CHUNKS(t, rq, cq, chunk, expected)                                \
@@ -594,6 +604,32 @@ Test(store_scan, halves_int, .fini = tmpdb_fini) { halves_scan(D4M_NUM, false); 
 Test(store_scan, halves_cut_back_str, .fini = tmpdb_fini) { halves_scan(D4M_STR, true); }
 Test(store_scan, halves_cut_back_int, .fini = tmpdb_fini) { halves_scan(D4M_NUM, true); }
 
+/* n triples into t: rows row0, row0 + step, ... (per_row entries each,
+ * "row%07zu" on string keys), columns (i * 37) % ncols + 1, values val or
+ * (if 0) i % 89 + 1 through a bulk load. */
+static void put_rows(d4m_table *t, d4m_kind kind, size_t n, size_t row0, size_t step,
+                     size_t per_row, size_t ncols, double val)
+{
+    double *rn = calloc(n, sizeof *rn), *cn = calloc(n, sizeof *cn), *v = calloc(n, sizeof *v);
+    d4m_key *rk = calloc(n, sizeof *rk), *ck = calloc(n, sizeof *ck);
+    char *text = calloc(n, 32);
+    cr_assert(rn && cn && v && rk && ck && text);
+    for (size_t i = 0; i < n; i++) {
+        size_t r = row0 + (i / per_row) * step, c = (i * 37) % ncols + 1;
+        rn[i] = (double)r;
+        cn[i] = (double)c;
+        v[i] = val ? val : (double)(i % 89 + 1);
+        char *p = text + 32 * i;
+        int lr = snprintf(p, 16, "row%07zu", r), lc = snprintf(p + 16, 16, "col%zu", c);
+        rk[i] = (d4m_key){ p, (size_t)lr };
+        ck[i] = (d4m_key){ p + 16, (size_t)lc };
+    }
+    CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, n) : d4m_vec_num(rn, n),
+                                   kind == D4M_STR ? d4m_vec_str(ck, n) : d4m_vec_num(cn, n),
+                                   d4m_vec_num(v, n), val ? 0 : D4M_PUT_BULK));
+    free(rn); free(cn); free(v); free(rk); free(ck); free(text);
+}
+
 /* One shard: a whole table's scan is cut at a key of its own, about
  * half-way through the chunk (split_somewhere, from RocksDB's approximate
  * sizes); the chunks equal those one thread reads. */
@@ -602,23 +638,7 @@ static void one_shard_halves(d4m_kind kind)
     tmpdb d = tmpdb_new();
     d4m_table *t = table_new(d.db, "T", kind, 0, 0, 1, D4M_COMBINE_NONE);
     enum { N = 200000 };
-    double *rn = calloc(N, sizeof *rn), *cn = calloc(N, sizeof *cn), *v = calloc(N, sizeof *v);
-    d4m_key *rk = calloc(N, sizeof *rk), *ck = calloc(N, sizeof *ck);
-    char *text = calloc(N, 32);
-    cr_assert(rn && cn && v && rk && ck && text);
-    for (size_t i = 0; i < N; i++) {
-        size_t r = i / 5 + 1, c = (i * 37) % 3001 + 1;
-        rn[i] = (double)r;
-        cn[i] = (double)c;
-        v[i] = (double)(i % 89 + 1);
-        char *p = text + 32 * i;
-        int lr = snprintf(p, 16, "row%07zu", r), lc = snprintf(p + 16, 16, "col%zu", c);
-        rk[i] = (d4m_key){ p, (size_t)lr };
-        ck[i] = (d4m_key){ p + 16, (size_t)lc };
-    }
-    CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, N) : d4m_vec_num(rn, N),
-                                   kind == D4M_STR ? d4m_vec_str(ck, N) : d4m_vec_num(cn, N),
-                                   d4m_vec_num(v, N), D4M_PUT_BULK));
+    put_rows(t, kind, N, 1, 1, 5, 3001, 0);   /* rows 1..40000, 5 entries each */
     cr_assert_eq(t->m.nsplits, 0);
     /* The whole table; a range of rows and (string keys) a prefix: 75,000
      * and 50,000 entries. */
@@ -661,7 +681,6 @@ static void one_shard_halves(d4m_kind kind)
         d4m_table_iter_free(two);
         d4m_query_free(q);
     }
-    free(rn); free(cn); free(v); free(rk); free(ck); free(text);
     d4m_table_close(t);
     tmpdb_free(&d);
 }
@@ -676,26 +695,22 @@ Test(store_scan, one_shard_halves_int, .fini = tmpdb_fini) { one_shard_halves(D4
  * the ones read, and a value replaced, are not seen), when the caller is
  * slow (the thread has read the whole next chunk) and when the iterator is
  * freed while the thread reads. */
-static void put_rows(d4m_table *t, d4m_kind kind, size_t n, size_t row0, size_t step, double val)
+
+typedef struct {
+    d4m_table *t;
+    d4m_kind kind;
+} between_arg;
+
+/* After chunk k: new rows before, among and after those read, values
+ * replaced; after chunk 1 a pause (the next chunk is read ahead whole). */
+static void write_between(int k, void *arg)
 {
-    double *rn = calloc(n, sizeof *rn), *cn = calloc(n, sizeof *cn), *v = calloc(n, sizeof *v);
-    d4m_key *rk = calloc(n, sizeof *rk), *ck = calloc(n, sizeof *ck);
-    char *text = calloc(n, 32);
-    cr_assert(rn && cn && v && rk && ck && text);
-    for (size_t i = 0; i < n; i++) {
-        size_t r = row0 + (i / 4) * step, c = (i * 37) % 1001 + 1;
-        rn[i] = (double)r;
-        cn[i] = (double)c;
-        v[i] = val ? val : (double)(i % 89 + 1);
-        char *p = text + 32 * i;
-        int lr = snprintf(p, 16, "row%08zu", r), lc = snprintf(p + 16, 16, "col%zu", c);
-        rk[i] = (d4m_key){ p, (size_t)lr };
-        ck[i] = (d4m_key){ p + 16, (size_t)lc };
-    }
-    CHECK_OK(d4m_table_put_triples(t, kind == D4M_STR ? d4m_vec_str(rk, n) : d4m_vec_num(rn, n),
-                                   kind == D4M_STR ? d4m_vec_str(ck, n) : d4m_vec_num(cn, n),
-                                   d4m_vec_num(v, n), val ? 0 : D4M_PUT_BULK));
-    free(rn); free(cn); free(v); free(rk); free(ck); free(text);
+    between_arg *w = arg;
+    put_rows(w->t, w->kind, 8, 5 + (size_t)k * 5000, 10, 4, 1001, 0);
+    put_rows(w->t, w->kind, 4, 10 + (size_t)k * 4000, 10, 4, 1001, 7777);
+    put_rows(w->t, w->kind, 8, 2000000 + (size_t)k, 1, 4, 1001, 0);
+    if (k == 1)
+        usleep(200000);
 }
 
 static void read_ahead(d4m_kind kind)
@@ -703,7 +718,7 @@ static void read_ahead(d4m_kind kind)
     tmpdb d = tmpdb_new();
     d4m_table *t = table_new(d.db, "T", kind, 0, 0, 1, D4M_COMBINE_NONE);
     enum { N = 120000, CHUNK = 25000 };
-    put_rows(t, kind, N, 10, 10, 0);   /* rows 10, 20, ..., 4 entries each */
+    put_rows(t, kind, N, 10, 10, 4, 1001, 0);   /* rows 10, 20, ..., 4 entries each */
     CHECK_OK(d4m_set_threads(1));
     char *one = chunks_text(t, NULL, NULL, CHUNK);
     threaded();
@@ -715,39 +730,15 @@ static void read_ahead(d4m_kind kind)
     cr_assert_eq(d4m__scan_ahead - ahead0, 4);
 
     /* Writes between chunks, and a slow caller. */
-    d4m_table_iter *it = NULL;
-    CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, CHUNK));
-    char *all = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&all, &len);
-    cr_assert_not_null(f);
-    for (int k = 0;; k++) {
-        d4m_assoc *a = NULL;
-        int rc = d4m_table_iter_next(&a, it);
-        cr_assert(rc == 0 || rc == D4M_ITER_DONE, "iter_next %d: %s", rc, d4m_error_message());
-        if (rc == D4M_ITER_DONE) {
-            cr_assert(d4m_assoc_is_empty(a));
-            d4m_assoc_free(a);
-            break;
-        }
-        char *txt = assoc_text(a);
-        fprintf(f, "%s|", txt);
-        free(txt);
-        d4m_assoc_free(a);
-        put_rows(t, kind, 8, 5 + (size_t)k * 5000, 10, 0);    /* rows between */
-        put_rows(t, kind, 4, 10 + (size_t)k * 4000, 10, 7777); /* values replaced */
-        put_rows(t, kind, 8, 2000000 + (size_t)k, 1, 0);        /* rows after */
-        if (k == 1)
-            usleep(200000);
-    }
-    fclose(f);
-    d4m_table_iter_free(it);
+    between_arg w = { t, kind };
+    char *all = chunks_text_between(t, NULL, NULL, CHUNK, write_between, &w);
     cr_assert_str_eq(all, one);
     free(all);
 
     /* Freed while reading ahead: nothing leaks (ASan), nothing is left
      * running. */
     for (int k = 0; k < 3; k++) {
+        d4m_table_iter *it = NULL;
         CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, CHUNK));
         d4m_assoc *a = NULL;
         CHECK_OK(d4m_table_iter_next(&a, it));
