@@ -860,10 +860,11 @@ static int scan_run(d4m_table_iter *x, d4m_kv_iter *it, size_t limit, _Atomic si
     return rc;
 }
 
-/* The next chunk, read ahead.  When a chunk read in two parts comes out
- * full (more entries follow), a thread goes on reading the entries that
- * follow into a stream of their own (x->as3) while the caller joins the
- * parts, builds the Assoc and works with it; the next d4m_table_iter_next
+/* The next chunk, read ahead.  When a chunk comes out full (more entries
+ * follow), a thread goes on reading the entries that follow into a stream
+ * of their own (x->as3): for a chunk read in two parts, as soon as both
+ * are read, while the caller joins them, builds the Assoc and works with
+ * it (else once the chunk is read); the next d4m_table_iter_next
  * stops the thread (it stops within SCAN_BATCH entries), takes what it
  * read as the start of the new chunk and goes on from there as usual.  So
  * the work of one thread alone between two chunks (joining the parts'
