@@ -423,6 +423,7 @@ struct d4m_table_iter {
     scan_reader *rd;          /* the ring, kept between chunks */
     struct scan_ahead *ahead; /* reading the next chunk (NULL: none) */
     d4m_assoc_stream *as3;    /* ... into this stream */
+    int failed;               /* a chunk failed with this error: no more chunks */
 };
 
 static void reader_blocks_free(scan_reader *rd)
@@ -1260,6 +1261,11 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
     if (!out || !x)
         return d4m__error(D4M_EINVAL, "Iterator: NULL argument");
     *out = NULL;
+    /* A failed chunk's entries are gone (the RocksDB iterator is past
+     * them): going on would leave a gap in the answer without a word. */
+    if (x->failed)
+        return d4m__error(x->failed, "Iterator: an earlier chunk failed (%s); the iterator "
+                          "cannot go on without a gap", d4m_strerror(x->failed));
     x->have_prev = false;
     size_t n = 0;
     int rc = x->ahead ? ahead_stop(x, true, &n) : 0;
@@ -1307,6 +1313,7 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         d4m__stream_clear(x->as);   /* drop the partial chunk */
         if (x->ahead)
             ahead_stop(x, false, NULL);
+        x->failed = rc;
         return rc;
     }
     return n == 0 ? D4M_ITER_DONE : 0;

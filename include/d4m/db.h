@@ -154,7 +154,9 @@ int d4m_table_nnz(uint64_t *n, d4m_table *t);
  * thread (d4m_set_threads), while the caller has a full chunk of a query
  * of one range without a column filter, a thread reads the next one ahead:
  * the iterator then holds up to n entries besides the caller's chunk.
- * d4m_table_iter_free stops that thread. */
+ * d4m_table_iter_free stops that thread.  After a chunk fails (a damaged
+ * block, say), every later call fails too: its entries are lost, and going
+ * on would leave a gap; make a new iterator. */
 int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows,
                        const d4m_query *cols, size_t chunk);
 int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *it);

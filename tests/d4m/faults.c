@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "test_util.h"
+#include "store.h"   /* d4m__scan_par_min */
 
 /* ------------------------------------------------------------ utilities */
 
@@ -1366,6 +1367,61 @@ Test(db_faults, overwritten_sorted_file_is_ecorrupt, .init = setup, .fini = clea
     largest_sst(p, sizeof p);
     overwrite(p, 64, 256, 0xA5);   /* inside the first data block */
     ASSERT_DAMAGE(D4M_ECORRUPT, "read");
+}
+
+/* An iterator over a table with a damaged block in the middle: the chunk
+ * that meets it fails with D4M_ECORRUPT, and so does every later call,
+ * instead of going on past the lost entries; on one thread, and with the
+ * next chunk read ahead on another (the read ahead meets the damage and
+ * the next call reports it). */
+static void iterate_damaged(int threads, size_t par_min)
+{
+    d4m_db *db = NULL;
+    d4m_table *t = NULL;
+    d4m_table_iter *it = NULL;
+    CHECK_OK(d4m_set_threads(threads));
+    size_t par_min0 = d4m__scan_par_min;
+    d4m__scan_par_min = par_min;
+    CHECK_OK(d4m_db_open(&db, g_dir, 0));
+    CHECK_OK(d4m_table_open(&t, db, "T"));
+    CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, 500));
+    size_t got = 0, ahead0 = d4m__scan_ahead;
+    int rc = 0, k = 0;
+    for (; k < 100; k++) {
+        d4m_assoc *a = NULL;
+        rc = d4m_table_iter_next(&a, it);
+        got += a ? d4m_assoc_nnz(a) : 0;
+        d4m_assoc_free(a);
+        if (rc != 0)
+            break;
+    }
+    cr_assert_eq(rc, D4M_ECORRUPT, "chunk %d: %d (%s), %zu entries before", k, rc,
+                 d4m_error_message(), got);
+    cr_assert_gt(got, 0, "the damage is in the middle: chunks before it come back");
+    cr_assert_lt(got, 8 * B_N);
+    if (threads > 1)
+        cr_assert_gt(d4m__scan_ahead, ahead0, "no chunk was read ahead");
+    for (int again = 0; again < 3; again++) {
+        d4m_assoc *a = NULL;
+        cr_assert_eq(d4m_table_iter_next(&a, it), D4M_ECORRUPT);
+        cr_assert_null(a);
+        cr_assert_not_null(strstr(d4m_error_message(), "earlier chunk failed"), "%s",
+                           d4m_error_message());
+    }
+    d4m_table_iter_free(it);
+    d4m_table_close(t);
+    d4m_db_close(db);
+    d4m__scan_par_min = par_min0;
+}
+
+Test(db_faults, iterator_stops_at_damage, .init = setup, .fini = cleanup)
+{
+    char p[512];
+    damaged_setup();
+    largest_sst(p, sizeof p);
+    overwrite(p, file_size(p) / 2, 256, 0xA5);
+    iterate_damaged(1, 4096);
+    iterate_damaged(2, 1);
 }
 
 Test(db_faults, overwritten_manifest_is_ecorrupt, .init = setup, .fini = cleanup)
