@@ -1271,7 +1271,7 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
     int rc = x->ahead ? ahead_stop(x, true, &n) : 0;
     /* Without a column filter every entry read is one of the chunk, so
      * reader threads can count them; with one, the caller reads alone. */
-    bool may_split = !x->filter && scan_threads() > 1;
+    bool threaded = !x->filter && scan_threads() > 1, may_split = threaded;
     while (!rc && n < x->chunk) {
         if (may_split && n >= d4m__scan_par_min) {
             bool started;
@@ -1304,8 +1304,7 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         n = d4m__stream_count(x->as);
     /* A full chunk read without two parts (the read ahead took it whole,
      * say): the next one is read ahead from here. */
-    if (!rc && n == x->chunk && x->chunk >= d4m__scan_par_min && !x->filter &&
-        scan_threads() > 1)
+    if (!rc && threaded && n == x->chunk && x->chunk >= d4m__scan_par_min)
         ahead_start(x);
     if (!rc)
         rc = d4m__stream_finish(out, x->as);
