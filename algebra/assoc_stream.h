@@ -34,7 +34,7 @@ int d4m__stream_outer(d4m_assoc_stream *s, d4m_key key, int64_t pos);
  * inner key (bytes for STR, a position for NUM) and a number, or, when sval
  * is not NULL, a string value.  As in d4m_table_get's answers, a chunk that
  * holds any string value holds only strings: numbers become their shortest
- * exact text. */
+ * exact text, and a number 0 is no entry, as in a chunk of numbers. */
 int d4m__stream_add(d4m_assoc_stream *s, d4m_key inner, int64_t pos, double v,
                     const d4m_key *sval);
 

@@ -279,8 +279,9 @@ static int fmt_exact(char *buf, size_t cap, double x)
     return n;
 }
 
-/* String values: every entry's text (numbers printed), deduplicated into
- * a->val; x becomes the 1-based index (0 for the empty string: no entry). */
+/* String values: every entry's text (numbers printed, but a numeric zero
+ * has no text), deduplicated into a->val; x becomes the 1-based index (0 for
+ * the empty string: no entry). */
 static int string_values(d4m_assoc *a, d4m_assoc_stream *s)
 {
     size_t n = s->n;
@@ -291,7 +292,10 @@ static int string_values(d4m_assoc *a, d4m_assoc_stream *s)
     int rc = !to || !vk || !vi ? D4M_ENOMEM : 0;
     for (size_t k = 0; !rc && k < n; k++) {
         to[k] = text.len;
-        if (!isnan(s->x[k])) {
+        if (s->x[k] == 0) {
+            /* A stored numeric zero is no entry, in a chunk of strings as
+             * in one of numbers: its text is empty. */
+        } else if (!isnan(s->x[k])) {
             char num[40];
             int len = fmt_exact(num, sizeof num, s->x[k]);
             rc = d4m__buf_put(&text, num, (size_t)len);

@@ -1256,10 +1256,10 @@ static unsigned scan_threads(void)
 #endif
 }
 
-int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
+/* The next chunk: 0 with the Assoc of its entries (n of them were read),
+ * D4M_ITER_DONE with an empty Assoc at the end, or an error. */
+static int iter_chunk(d4m_assoc **out, d4m_table_iter *x)
 {
-    if (!out || !x)
-        return d4m__error(D4M_EINVAL, "Iterator: NULL argument");
     *out = NULL;
     /* A failed chunk's entries are gone (the RocksDB iterator is past
      * them): going on would leave a gap in the answer without a word. */
@@ -1316,6 +1316,20 @@ int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
         return rc;
     }
     return n == 0 ? D4M_ITER_DONE : 0;
+}
+
+int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *x)
+{
+    if (!out || !x)
+        return d4m__error(D4M_EINVAL, "Iterator: NULL argument");
+    for (;;) {
+        int rc = iter_chunk(out, x);
+        /* A chunk of stored zeros only (a sum combiner leaves them) has no
+         * entry; returned empty, it would read as the end. */
+        if (rc != 0 || !d4m_assoc_is_empty(*out))
+            return rc;
+        d4m_assoc_free(*out);
+    }
 }
 
 int d4m_table_get(d4m_assoc **out, d4m_table *t, const d4m_query *rows, const d4m_query *cols)

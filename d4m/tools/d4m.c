@@ -4,7 +4,7 @@
  *   d4m create DB TABLE [--pair] [--degree] [--int-keys] [--shards N]
  *                       [--combiner sum|min|max]
  *   d4m put DB TABLE [FILE] [--bulk] [--chunk N]
- *   d4m get DB TABLE ROWQ [COLQ]
+ *   d4m get DB TABLE ROWQ [COLQ] [--chunk N]
  *   d4m nnz DB TABLE | d4m ls DB | d4m drop DB TABLE | d4m info DB TABLE
  *
  * Triples go in and come out as TSV ("row<TAB>col<TAB>value" lines, with the
@@ -194,9 +194,32 @@ static void put_escaped(FILE *f, const char *p, size_t n)
     fwrite(p + run, 1, n - run, f);
 }
 
+/* buf = the decimal digits of x, a NUL after them; returns their count. */
+static int format_uint(char *buf, uint64_t x)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    for (int i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
 /* buf = the shortest of %.15g, %.16g, %.17g that reads back as v. */
 static void format_number(char *buf, size_t size, double v)
 {
+    /* A whole number below 1e15 is its digits in every one of them (no
+     * exponent below 15 digits): the common case of counts, made fast. */
+    if (v != 0 && v > -1e15 && v < 1e15 && v == (double)(int64_t)v && size >= 18) {
+        if (v < 0)
+            *buf++ = '-';
+        format_uint(buf, (uint64_t)(v < 0 ? -v : v));
+        return;
+    }
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
@@ -660,7 +683,8 @@ done:
 static void print_key(const d4m_assoc *a, int dim, uint64_t i)
 {
     if (d4m_assoc_key_kind(a, dim) == D4M_NUM) {
-        printf("%" PRIu64, i + 1);
+        char buf[24];
+        fwrite(buf, 1, (size_t)format_uint(buf, i + 1), stdout);
         return;
     }
     d4m_key k = d4m_assoc_key(a, dim, (size_t)i);
@@ -677,13 +701,57 @@ static int parse_query(d4m_query **q, const char *text)
     return 0;
 }
 
+/* Print the entries of a as TSV triples, sorted by row then column. */
+static int print_triples(const d4m_assoc *a)
+{
+    if (d4m_assoc_nnz(a) == 0)
+        return 0;
+    d4m_triples *tr = NULL;
+    int rc = d4m_assoc_find(&tr, a, D4M_ORDER_ROW);
+    if (rc < 0)
+        return fail(rc);
+    int numeric = d4m_assoc_val_kind(a) == D4M_NUM;
+    char buf[40];
+    flockfile(stdout);   /* once, not in every call below */
+    for (size_t i = 0; i < tr->n; i++) {
+        print_key(a, 1, tr->row[i]);
+        putchar_unlocked('\t');
+        print_key(a, 2, tr->col[i]);
+        putchar_unlocked('\t');
+        if (numeric) {
+            format_number(buf, sizeof buf, tr->val[i]);
+            fputs(buf, stdout);
+        } else {
+            d4m_key v = d4m_assoc_val_str(a, (size_t)tr->sval[i]);
+            put_escaped(stdout, v.ptr, v.len);
+        }
+        putchar_unlocked('\n');
+    }
+    funlockfile(stdout);
+    d4m_triples_free(tr);
+    return ferror(stdout) ? finish_output() : 0;
+}
+
+/* get reads the answer in chunks of this many entries and prints each before
+ * reading on (the store reads the next one meanwhile), so that its memory
+ * does not grow with the answer. */
+#define GET_CHUNK ((size_t)1 << 16)
+
 static int cmd_get(const command *c, int argc, char **argv)
 {
+    option opts[] = { { "chunk", 1, 0, NULL } };
     char *pos[4];
     size_t np = 0;
-    int ex = parse_args(c, argc, argv, NULL, 0, pos, &np, 3, 4);
+    int ex = parse_args(c, argc, argv, opts, 1, pos, &np, 3, 4);
     if (ex)
         return ex;
+    size_t chunk = GET_CHUNK;
+    if (opts[0].seen) {
+        uint64_t n = 0;
+        if (parse_uint(&n, opts[0].arg, SIZE_MAX / 64) < 0 || n == 0)
+            return usage_error(c, "--chunk wants a positive number, not '%s'", opts[0].arg);
+        chunk = (size_t)n;
+    }
 
     d4m_query *rq = NULL, *cq = NULL;
     if ((ex = parse_query(&rq, pos[2])))
@@ -692,44 +760,32 @@ static int cmd_get(const command *c, int argc, char **argv)
         d4m_query_free(rq);
         return ex;
     }
+    /* Chunks come in row order, except those of a column query alone, which
+     * a table pair answers from its transpose (in column order): that answer
+     * is read whole, to be printed by row. */
+    if (d4m_query_is_all(rq) && cq && !d4m_query_is_all(cq))
+        chunk = 0;
 
     d4m_db *db;
     d4m_table *t;
-    d4m_assoc *a = NULL;
-    d4m_triples *tr = NULL;
+    d4m_table_iter *it = NULL;
     if ((ex = open_table(&db, &t, pos[0], pos[1], D4M_DB_READONLY)))
         goto out;
-    int rc = d4m_table_get(&a, t, rq, cq);
-    if (rc < 0) {
+    int rc = d4m_table_iter_new(&it, t, rq, cq, chunk);
+    while (rc >= 0) {
+        d4m_assoc *a = NULL;
+        rc = d4m_table_iter_next(&a, it);
+        if (rc >= 0 && rc != D4M_ITER_DONE)
+            ex = print_triples(a);
+        d4m_assoc_free(a);
+        if (rc == D4M_ITER_DONE || ex)
+            break;
+    }
+    if (rc < 0 && !ex)
         ex = fail(rc);
-        goto done;
-    }
-    if (d4m_assoc_nnz(a) > 0) {
-        if ((rc = d4m_assoc_find(&tr, a, D4M_ORDER_ROW)) < 0) {
-            ex = fail(rc);
-            goto done;
-        }
-        int numeric = d4m_assoc_val_kind(a) == D4M_NUM;
-        char buf[40];
-        for (size_t i = 0; i < tr->n; i++) {
-            print_key(a, 1, tr->row[i]);
-            putchar('\t');
-            print_key(a, 2, tr->col[i]);
-            putchar('\t');
-            if (numeric) {
-                format_number(buf, sizeof buf, tr->val[i]);
-                fputs(buf, stdout);
-            } else {
-                d4m_key v = d4m_assoc_val_str(a, (size_t)tr->sval[i]);
-                put_escaped(stdout, v.ptr, v.len);
-            }
-            putchar('\n');
-        }
-    }
-    ex = finish_output();
-done:
-    d4m_triples_free(tr);
-    d4m_assoc_free(a);
+    if (!ex)
+        ex = finish_output();
+    d4m_table_iter_free(it);
     close_table(db, t);
 out:
     d4m_query_free(rq);
@@ -1068,13 +1124,18 @@ static const command commands[] = {
       "When standard error is a terminal, a progress line (triples, rate) is\n"
       "updated about once a second.\n" },
     { "get", cmd_get,
-      "get DB TABLE ROWQ [COLQ]",
+      "get DB TABLE ROWQ [COLQ] [--chunk N]",
       "print the triples of T(ROWQ, COLQ) as TSV, sorted by row then column",
       "Prints T(ROWQ, COLQ) as TSV triples sorted by row, then column.  Keys and\n"
       "string values are escaped as in put's input; numbers print in the\n"
       "shortest form that reads back exactly (3, 0.1, 0.30000000000000004);\n"
-      "integer keys print as integers.  When the answer\n"
-      "mixes numbers and strings, all values come back as strings.\n"
+      "integer keys print as integers.  A stored zero is no entry.\n"
+      "\n"
+      "The answer is read and printed in chunks of N triples (default 65536),\n"
+      "so memory does not grow with it; all chunks read the database as it was\n"
+      "when get began.  A column query alone on a table pair is read whole\n"
+      "(it comes from the transpose, by column, and is printed by row).  If\n"
+      "reading fails part way, what was printed stays and the exit status is 1.\n"
       "\n"
       "Queries use D4M's syntax; the last byte of a query is its separator:\n"
       "  :              everything\n"

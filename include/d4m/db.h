@@ -139,7 +139,8 @@ int d4m_table_delete(d4m_table *t, d4m_vec row, d4m_vec col);
 /* A = T(rows, cols): NULL means ":".  Row queries scan the table, column
  * queries the transpose when there is one.  Values: numeric if every value
  * of the answer is a number, else all strings (numbers as the shortest text
- * that reads back exactly: 0.1 is "0.1").
+ * that reads back exactly: 0.1 is "0.1").  A stored 0 (a sum combiner's
+ * sum that came to 0) is no entry either way.
  * Integer keys come back as numeric keys (positions: keys must be >= 1,
  * else D4M_EKEY). */
 int d4m_table_get(d4m_assoc **out, d4m_table *t, const d4m_query *rows,
@@ -148,15 +149,17 @@ int d4m_table_get(d4m_assoc **out, d4m_table *t, const d4m_query *rows,
 int d4m_table_nnz(uint64_t *n, d4m_table *t);
 
 /* Iterator(T, 'elements', n): the answer of the query in chunks of at most n
- * entries, in row order.  Each d4m_table_iter_next returns 0 and a non-empty
- * chunk, or D4M_ITER_DONE and an empty Assoc at the end.  Every chunk reads
- * the database as it was when the iterator was made.  With more than one
- * thread (d4m_set_threads), while the caller has a full chunk of a query
- * of one range without a column filter, a thread reads the next one ahead:
- * the iterator then holds up to n entries besides the caller's chunk.
- * d4m_table_iter_free stops that thread.  After a chunk fails (a damaged
- * block, say), every later call fails too: its entries are lost, and going
- * on would leave a gap; make a new iterator. */
+ * entries, in row order (a column query alone on a table pair is read from
+ * the transpose: in column order).  Each d4m_table_iter_next returns 0 and a
+ * non-empty chunk, or D4M_ITER_DONE and an empty Assoc at the end (a stored
+ * 0 is no entry: a chunk may hold fewer, and one of nothing but zeros is
+ * skipped).  Every chunk reads the database as it was when the iterator was
+ * made.  With more than one thread (d4m_set_threads), while the caller has
+ * a full chunk of a query of one range without a column filter, a thread
+ * reads the next one ahead: the iterator then holds up to n entries besides
+ * the caller's chunk.  d4m_table_iter_free stops that thread.  After a
+ * chunk fails (a damaged block, say), every later call fails too: its
+ * entries are lost, and going on would leave a gap; make a new iterator. */
 int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows,
                        const d4m_query *cols, size_t chunk);
 int d4m_table_iter_next(d4m_assoc **out, d4m_table_iter *it);

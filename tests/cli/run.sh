@@ -135,7 +135,7 @@ if [ "$status" -eq 0 ] && [ ! -s "$tmp/err" ] &&
 
 run "$d4m" get --help
 if [ "$status" -eq 0 ] &&
-   [ "$(head -n 1 "$tmp/out")" = "usage: d4m get DB TABLE ROWQ [COLQ]" ]; then
+   [ "$(head -n 1 "$tmp/out")" = "usage: d4m get DB TABLE ROWQ [COLQ] [--chunk N]" ]; then
     pass; else fail "get --help"; fi
 
 # ------------------------------------------------------------ usage errors
@@ -158,7 +158,7 @@ EOF
 run "$d4m" get "$db"
 expect_err "get with too few arguments" 2 <<'EOF'
 d4m: get: missing arguments
-usage: d4m get DB TABLE ROWQ [COLQ]
+usage: d4m get DB TABLE ROWQ [COLQ] [--chunk N]
 Try 'd4m help get'.
 EOF
 
@@ -519,6 +519,83 @@ printf '1\t2\t3\nabc\t1\t1\n' >"$tmp/badint.tsv"
 run "$d4m" put "$db" Tint "$tmp/badint.tsv"
 expect_err "a non-integer key on an integer-keyed table" 1 <<EOF
 d4m: put: $tmp/badint.tsv:2: row key 'abc' is not an integer (the table has integer keys)
+EOF
+
+# ------------------------------------------------------------ get in chunks
+# get reads and prints the answer chunk by chunk: in chunks of 1, 2 or 3
+# triples (rows cut between chunks, chunks of numbers among chunks of
+# strings) it prints exactly what the checks above pinned with the default
+# chunk, which holds these whole answers.
+chunks_ok=1
+while IFS='|' read -r t rq cq lines; do
+    args=("$db" "$t" "$rq")
+    if [ -n "$cq" ]; then args+=("$cq"); fi
+    run "$d4m" get "${args[@]}"
+    cp "$tmp/out" "$tmp/whole"
+    if [ "$status" -ne 0 ] || [ "$(wc -l <"$tmp/whole")" -ne "$lines" ]; then
+        chunks_ok=0
+        echo "    get ${args[*]}: status $status, $(wc -l <"$tmp/whole") lines, expected $lines" >&2
+    fi
+    for n in 1 2 3; do
+        run "$d4m" get "${args[@]}" --chunk "$n"
+        if [ "$status" -ne 0 ] || [ -s "$tmp/err" ] || ! cmp -s "$tmp/whole" "$tmp/out"; then
+            chunks_ok=0
+            echo "    get ${args[*]} --chunk $n differs" >&2
+        fi
+    done
+done <<'EOF'
+Tedge|:||6
+Tedge|bob alice ||4
+Tedge|al* carol ||4
+Tedge|: alice ||3
+Tedge|:|h* piano |3
+Tedge|alice bob |chess : hiking |3
+Tedge|zed ||0
+TedgeT|:||6
+TedgeDeg|:||7
+Tstr|:||6
+Tstr|r2 r3 ||3
+Tint|:||4
+Tint|2 : 10 |1 |2
+EOF
+if [ "$chunks_ok" -eq 1 ]; then pass; else fail "get in chunks prints what get prints whole"; fi
+
+# A sum that comes to 0 is stored, but is no entry: not printed, whatever the
+# chunks (a chunk of nothing but it is skipped, not taken for the end).  A
+# database of its own, not to change the ls checks below.
+printf 'a\tx\t1\nb\tx\t2\nb\ty\t2\nc\tx\t3\n' >"$tmp/z1.tsv"
+printf 'b\tx\t-2\nb\ty\t-2\n' >"$tmp/z2.tsv"
+run "$d4m" create "$tmp/zdb" Tzero --combiner sum
+expect "create a sum table" </dev/null
+run "$d4m" put "$tmp/zdb" Tzero "$tmp/z1.tsv"
+expect "put into it" </dev/null
+run "$d4m" put "$tmp/zdb" Tzero "$tmp/z2.tsv"
+expect "put sums that come to 0" </dev/null
+run "$d4m" nnz "$tmp/zdb" Tzero
+expect "the zeros are stored" <<'EOF'
+4
+EOF
+for n in 1 2 65536; do
+    run "$d4m" get "$tmp/zdb" Tzero : --chunk "$n"
+    expect "get skips the zeros (--chunk $n)" <<EOF
+a${tab}x${tab}1
+c${tab}x${tab}3
+EOF
+done
+run "$d4m" get "$tmp/zdb" Tzero 'b ' --chunk 1
+expect "get a row of zeros: nothing" </dev/null
+
+run "$d4m" get "$db" Tedge : --chunk 0
+expect_err "get --chunk 0" 2 <<'EOF'
+d4m: get: --chunk wants a positive number, not '0'
+usage: d4m get DB TABLE ROWQ [COLQ] [--chunk N]
+Try 'd4m help get'.
+EOF
+run "$d4m" get "$db" Tedge : --chunk=ten
+expect_err "get --chunk ten" 2 <<'EOF'
+d4m: get: --chunk wants a positive number, not 'ten'
+usage: d4m get DB TABLE ROWQ [COLQ] [--chunk N]
+Try 'd4m help get'.
 EOF
 
 # ---------------------------------------------------------------------- bulk

@@ -971,6 +971,47 @@ Test(table_iter, snapshot, .fini = tmpdb_fini)
     tmpdb_free(&d);
 }
 
+/* A sum combiner can leave a stored zero, which is no entry: a chunk whose
+ * entries are all zeros is not returned (an empty chunk would look like
+ * the end), and in an answer of strings a zero is no entry either. */
+Test(table_iter, stored_zeros_are_no_entries, .fini = tmpdb_fini)
+{
+    tmpdb d = tmpdb_new();
+    for (int pair = 0; pair < 2; pair++) {
+        d4m_table *t = table_new(d.db, pair ? "P" : "T", D4M_STR, pair, 0, 2,
+                                 D4M_COMBINE_NONE);
+        CHECK_OK(d4m_table_add_col_combiner(t, K("deg,"), D4M_COMBINE_SUM));
+        static const double v[] = { 1, 2, 3, 4, 5, 6 }, w[] = { -2, -3, -4 };
+        put_num(t, "a b b c c e ", "deg,x deg,x deg,y deg,x deg,y deg,x ", v, 6, 0);
+        put_num(t, "b b c ", "deg,x deg,y deg,x ", w, 3, 0);
+        /* Stored: (a,x) 1, (b,x) 0, (b,y) 0, (c,x) 0, (c,y) 5, (e,x) 6. */
+        cr_assert_eq(nnz(t), 6);
+        const char *c1[] = { "(a,deg,x)  1\n", "(c,deg,y)  5\n", "(e,deg,x)  6\n", NULL };
+        check_iter(t, NULL, NULL, 1, c1);
+        const char *c2[] = { "(a,deg,x)  1\n", "(e,deg,x)  6\n(c,deg,y)  5\n", NULL };
+        check_iter(t, NULL, NULL, 2, c2);
+        const char *c3[] = { "(a,deg,x)  1\n", "(e,deg,x)  6\n(c,deg,y)  5\n", NULL };
+        check_iter(t, NULL, NULL, 3, c3);
+        const char *none[] = { NULL };
+        check_iter(t, "b ", NULL, 1, none);
+        check_iter(t, "b ", NULL, 0, none);
+        check_iter(t, NULL, "deg,x ", 1, (const char *[]){ "(a,deg,x)  1\n",
+                                                          "(e,deg,x)  6\n", NULL });
+        ASSERT_GET(t, "b ", NULL, "");
+        /* With a string among them the answer is of strings: the zeros are
+         * still no entries. */
+        put(t, lists("b ", "name ", "bob "), 0);
+        ASSERT_GET(t, NULL, NULL,
+                   "(a,deg,x)  1\n(e,deg,x)  6\n(c,deg,y)  5\n(b,name)  bob\n");
+        ASSERT_GET(t, "b ", NULL, "(b,name)  bob\n");
+        const char *s2[] = { "(a,deg,x)  1\n", "(b,name)  bob\n", "(c,deg,y)  5\n",
+                             "(e,deg,x)  6\n", NULL };
+        check_iter(t, NULL, NULL, 2, s2);
+        d4m_table_close(t);
+    }
+    tmpdb_free(&d);
+}
+
 Test(table_iter, errors, .fini = tmpdb_fini)
 {
     tmpdb d = tmpdb_new();
