@@ -20,6 +20,7 @@ struct d4m_query {
     size_t n;
     d4m_term *t;
     char *text;     /* owned copy the terms point into */
+    size_t text_len;
     int all;
 };
 
@@ -43,7 +44,38 @@ static d4m_query *query_new(size_t nterms, size_t textlen)
         d4m_query_free(q);
         return NULL;
     }
+    q->text_len = textlen;
     return q;
+}
+
+/* A key of a term of q, pointed into copy's text instead. */
+static d4m_key rebase(d4m_key k, const d4m_query *q, const d4m_query *copy)
+{
+    if (k.ptr && k.ptr >= q->text && k.ptr <= q->text + q->text_len)
+        k.ptr = copy->text + (k.ptr - q->text);
+    return k;
+}
+
+int d4m_query_copy(d4m_query **out, const d4m_query *q)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !q)
+        return d4m__error(D4M_EINVAL, "d4m_query_copy: NULL argument");
+    d4m_query *c = query_new(q->n, q->text_len);
+    if (!c)
+        return D4M_ENOMEM;
+    if (q->text_len)
+        memcpy(c->text, q->text, q->text_len);
+    for (size_t i = 0; i < q->n; i++) {
+        c->t[i] = q->t[i];
+        c->t[i].lo = rebase(q->t[i].lo, q, c);
+        c->t[i].hi = rebase(q->t[i].hi, q, c);
+    }
+    c->n = q->n;
+    c->all = q->all;
+    *out = c;
+    return 0;
 }
 
 size_t d4m_query_term_count(const d4m_query *q) { return q ? q->n : 0; }

@@ -405,7 +405,8 @@ struct d4m_table_iter {
     d4m_table *t;
     const d4m_meta *m;        /* the table scanned: t->m or its transpose */
     bool transposed;          /* scanning the transpose: swap row and col */
-    const d4m_query *filter;  /* on the inner key (col of the scanned table) */
+    d4m_query *filter;        /* on the inner key (col of the scanned table):
+                                 a copy, the caller may free its query */
     krange *r;
     size_t nr, cur;
     d4m_kv_snap *snap;        /* for a second reader: the iterator's view */
@@ -462,6 +463,7 @@ void d4m_table_iter_free(d4m_table_iter *x)
     d4m__buf_free(&x->last);
     reader_blocks_free(x->rd);
     free(x->rd);
+    d4m_query_free(x->filter);
     free(x);
 }
 
@@ -500,12 +502,14 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
     if (rows_all && !cols_all && t->pair) {
         x->m = t->pair;
         x->transposed = true;
-        x->filter = NULL;
     } else {
         x->m = &t->m;
-        x->filter = cols_all ? NULL : cols;
     }
-    int rc = query_check(x->filter, t->m.keys);
+    int rc = 0;
+    if (!cols_all && !x->transposed)
+        rc = d4m_query_copy(&x->filter, cols);
+    if (!rc)
+        rc = query_check(x->filter, t->m.keys);
     if (!rc)
         rc = query_ranges(&x->r, &x->nr, x->m, x->transposed ? cols : rows);
     if (!rc)

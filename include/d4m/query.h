@@ -51,6 +51,8 @@ int d4m_query_all(d4m_query **out);
 int d4m_query_keys(d4m_query **out, const d4m_key *keys, size_t n);
 int d4m_query_starts_with(d4m_query **out, d4m_key list);
 int d4m_query_positions(d4m_query **out, const uint64_t *pos, size_t n);
+/* *out = a query of its own equal to q (q may then be freed). */
+int d4m_query_copy(d4m_query **out, const d4m_query *q);
 void d4m_query_free(d4m_query *q);
 
 size_t d4m_query_term_count(const d4m_query *q);

@@ -177,6 +177,61 @@ Test(query_parse, terms_outlive_the_text)
     d4m_query_free(q);
 }
 
+/* A copy answers as its original did after the original is freed (and its
+ * memory reused): its keys point into its own text. */
+static void check_copy(const d4m_assoc *a, d4m_query *q, const char *expect)
+{
+    d4m_query *c = NULL;
+    CHECK_OK(d4m_query_copy(&c, q));
+    cr_assert_eq(d4m_query_term_count(c), d4m_query_term_count(q));
+    cr_assert_eq(d4m_query_is_all(c), d4m_query_is_all(q));
+    size_t len = 0;
+    for (size_t i = 0; i < d4m_query_term_count(q); i++) {
+        cr_assert_eq(term(c, i)->kind, term(q, i)->kind);
+        len += term(q, i)->lo.len + term(q, i)->hi.len;
+    }
+    d4m_query_free(q);
+    char *junk = malloc(len + 64);   /* likely where q's text was */
+    memset(junk, 'q', len + 64);
+    d4m_assoc *s = NULL;
+    CHECK_OK(d4m_assoc_get(&s, a, c, NULL));
+    char *txt = assoc_text(s);
+    cr_assert_str_eq(txt, expect);
+    free(txt);
+    free(junk);
+    d4m_assoc_free(s);
+    d4m_query_free(c);
+}
+
+Test(query_parse, copy)
+{
+    d4m_assoc *a = people();
+    check_copy(a, parse("al* carl : dave "), "(alfred,x)  6\n(alice,x)  1\n(carl,x)  3\n"
+                                             "(al,y)  5\n(dave,z)  4\n");
+    check_copy(a, parse(": alfred bob "), "(alfred,x)  6\n(al,y)  5\n(bob,y)  2\n");
+    check_copy(a, parse("carl : end "), "(carl,x)  3\n(dave,z)  4\n");
+    check_copy(a, parse(":"), PEOPLE);
+    d4m_query *q = NULL;
+    CHECK_OK(d4m_query_starts_with(&q, K("bo,da,")));
+    check_copy(a, q, "(bob,y)  2\n(dave,z)  4\n");
+    d4m_key keys[] = { K("carl"), K("al") };
+    CHECK_OK(d4m_query_keys(&q, keys, 2));
+    check_copy(a, q, "(carl,x)  3\n(al,y)  5\n");
+    static const uint64_t pos[] = { 2, 6 };
+    CHECK_OK(d4m_query_positions(&q, pos, 2));
+    check_copy(a, q, "(alfred,x)  6\n(dave,z)  4\n");
+    CHECK_OK(d4m_query_keys(&q, NULL, 0));
+    check_copy(a, q, "");
+
+    q = parse("a ");
+    d4m_query *c = (d4m_query *)0x1;
+    FAILS(d4m_query_copy(&c, NULL), D4M_EINVAL);
+    cr_assert_null(c);
+    FAILS(d4m_query_copy(NULL, q), D4M_EINVAL);
+    d4m_query_free(q);
+    d4m_assoc_free(a);
+}
+
 Test(query_parse, range)
 {
     d4m_query *q = parse("a : b ");

@@ -1012,6 +1012,30 @@ Test(table_iter, stored_zeros_are_no_entries, .fini = tmpdb_fini)
     tmpdb_free(&d);
 }
 
+/* The iterator keeps what it needs of its queries: the caller may free them
+ * at once (the Octave bindings do). */
+Test(table_iter, queries_freed_after_new, .fini = tmpdb_fini)
+{
+    tmpdb d = tmpdb_new();
+    for (int pair = 0; pair < 2; pair++) {
+        d4m_table *t = iter_table(d.db, pair ? "P" : "T", pair);
+        d4m_query *r = qp("a : c "), *c = qp("y ");
+        d4m_table_iter *it = NULL;
+        CHECK_OK(d4m_table_iter_new(&it, t, r, c, 1));
+        d4m_query_free(r);
+        d4m_query_free(c);
+        /* Likely in the memory of the freed ones. */
+        d4m_query *r2 = qp("d : d "), *c2 = qp("x ");
+        const char *chunks[] = { "(a,y)  2\n", "(c,y)  5\n", NULL };
+        check_chunks(it, chunks);
+        d4m_table_iter_free(it);
+        d4m_query_free(r2);
+        d4m_query_free(c2);
+        d4m_table_close(t);
+    }
+    tmpdb_free(&d);
+}
+
 Test(table_iter, errors, .fini = tmpdb_fini)
 {
     tmpdb d = tmpdb_new();

@@ -55,6 +55,20 @@ function test_db()
   B = Ti();
   teq('iterator second chunk', Row(B), sprintf('r4\n'));
 
+  % degrees that summed to 0 are no entries: the usual loop until an empty
+  % chunk still meets every entry after them
+  putTriple(Tdeg, 'b1 b2 b3 b4 ', 'Degree,', [1 2 3 4]);
+  putTriple(Tdeg, 'a1 a2 b1 b2 ', 'Degree,', [-11 -22 -1 -2]);
+  teq('zero sums are no entries', Tdeg(:, 'Degree,'), Assoc('b3 b4 ', 'Degree,', [3 4]));
+  Tz = Iterator(Tdeg, 'elements', 1);
+  rows = '';
+  B = Tz(:, 'Degree,');
+  while nnz(B)
+    rows = [rows Row(B)];
+    B = Tz();
+  end
+  teq('iterator past zero sums', rows, sprintf('b3\nb4\n'));
+
   % errors
   terror('unknown type', @() DBserver(dir, 'accumulo'), 'd4m:badArg');
   terror('pair name', @() DB('Tx', 'Ty'), 'd4m:badArg');
@@ -84,7 +98,7 @@ function test_db()
   clear DB;
   put(T, A);
   teq('table outlives the DBserver variable', nnz(T), 5);
-  clear T T2 Tdeg I Ti Tj B;
+  clear T T2 Tdeg I Ti Tj Tz B;
   teq('all closed', d4m_mex('nlive') - n0, 1);   % A is still live
   DB = DBserver(dir, 'rocksdb');
   T = DB('Tedge', 'TedgeT');
