@@ -1775,6 +1775,14 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         plhs[0] = assoc_out(r);
         return;
     }
+    if (!strcmp(cmd, "val2col") || !strcmp(cmd, "col2type")) {   /* (id, sep) */
+        nargs(cmd, nrhs, 2, 2);
+        const d4m_assoc *a = ASSOC(1);
+        d4m_key sep = get_bytes(prhs[2], "the separator");
+        check(cmd[0] == 'v' ? d4m_assoc_val2col(&r, a, sep) : d4m_assoc_col2type(&r, a, sep));
+        plhs[0] = assoc_out(r);
+        return;
+    }
     if (!strcmp(cmd, "putval")) {
         nargs(cmd, nrhs, 2, 2);
         const d4m_assoc *a = ASSOC(1);

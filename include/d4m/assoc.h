@@ -229,6 +229,17 @@ int d4m_assoc_put_keys(d4m_assoc **out, const d4m_assoc *a, int dim, d4m_vec key
 int d4m_assoc_put_val(d4m_assoc **out, const d4m_assoc *a, d4m_vec vals);
 /* noRow/noCol: make an axis numeric (positions 1..n); noVal: values 1. */
 int d4m_assoc_no_keys(d4m_assoc **out, const d4m_assoc *a, int dim);
+/* val2col(A, sep): D4M's exploded schema.  Entry (r, c, v) becomes
+ * (r, c<sep>v, 1): column "Color" with value "red" becomes column
+ * "Color|red" (numbers as num2str prints them, numeric column keys in
+ * decimal).  Errors: D4M_ESEP (empty sep), D4M_EINVAL. */
+int d4m_assoc_val2col(d4m_assoc **out, const d4m_assoc *a, d4m_key sep);
+/* col2type(A, sep): the inverse.  Column "Color|red" becomes column "Color"
+ * with the string value "red" (split at the first sep; A's values are not
+ * used); two values of one type in a row keep the smaller, as construction
+ * does.  Errors: D4M_EKEY (a column key without sep, or numeric column
+ * keys), D4M_ESEP, D4M_EINVAL. */
+int d4m_assoc_col2type(d4m_assoc **out, const d4m_assoc *a, d4m_key sep);
 
 /* ----------------------------------------------------- user functions */
 

@@ -347,6 +347,103 @@ Test(assoc_convert, norow_then_plus_with_positions)
 
 /* ============================================================ udf */
 
+/* ============================================ val2col, col2type */
+
+/* A small table of records: the exploded schema's reason to be. */
+static d4m_assoc *records(void)
+{
+    return lists("e1,e1,e2,e2,e3,", "Color,Type,Color,Type,Color,", "red,car,blue,car,red,");
+}
+
+Test(assoc_schema, val2col_moves_values_into_columns)
+{
+    d4m_assoc *a = records(), *c = NULL;
+    CHECK_OK(d4m_assoc_val2col(&c, a, K("|")));
+    ASSERT_ASSOC(c, "(e2,Color|blue)  1\n(e1,Color|red)  1\n(e3,Color|red)  1\n"
+                    "(e1,Type|car)  1\n(e2,Type|car)  1\n");
+    cr_assert_eq(d4m_assoc_val_kind(c), D4M_NUM);
+    d4m_assoc_free(c);
+    /* Any separator, even several bytes. */
+    CHECK_OK(d4m_assoc_val2col(&c, a, K("::")));
+    ASSERT_ASSOC(c, "(e2,Color::blue)  1\n(e1,Color::red)  1\n(e3,Color::red)  1\n"
+                    "(e1,Type::car)  1\n(e2,Type::car)  1\n");
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_schema, val2col_numbers_and_positions)
+{
+    /* Numbers as num2str prints them; numeric keys in decimal. */
+    d4m_assoc *a = lists_num("a b b ", "x x y ", N(2.5, -1, 100000));
+    d4m_assoc *c = NULL, *p = NULL;
+    CHECK_OK(d4m_assoc_val2col(&c, a, K("/")));
+    ASSERT_ASSOC(c, "(b,x/-1)  1\n(a,x/2.5)  1\n(b,y/100000)  1\n");
+    d4m_assoc_free(c);
+    CHECK_OK(d4m_assoc_no_keys(&p, a, 1));
+    d4m_assoc *q = NULL;
+    CHECK_OK(d4m_assoc_no_keys(&q, p, 2));
+    CHECK_OK(d4m_assoc_val2col(&c, q, K("/")));
+    ASSERT_ASSOC(c, "(2,1/-1)  1\n(1,1/2.5)  1\n(2,2/100000)  1\n");
+    cr_assert_eq(d4m_assoc_key_kind(c, 1), D4M_NUM);
+    d4m_assoc_free(c);
+    d4m_assoc_free(p);
+    d4m_assoc_free(q);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_schema, col2type_is_the_inverse)
+{
+    d4m_assoc *a = records(), *c = NULL, *b = NULL;
+    CHECK_OK(d4m_assoc_val2col(&c, a, K("|")));
+    CHECK_OK(d4m_assoc_col2type(&b, c, K("|")));
+    cr_assert(d4m_assoc_equal(b, a));
+    ASSERT_ASSOC(b, "(e1,Color)  red\n(e2,Color)  blue\n(e3,Color)  red\n"
+                    "(e1,Type)  car\n(e2,Type)  car\n");
+    d4m_assoc_free(b);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_schema, col2type_splits_at_the_first_separator)
+{
+    /* Values are not looked at; "a|b|c" is type "a", value "b|c"; two
+     * values of one type in a row keep the smaller; "t|" has an empty
+     * value: no entry. */
+    d4m_assoc *a = lists_num("r1,r1,r1,r2,r2,", "a|b|c,t|z,t|m,n|7,t|,", N(5, 6, 7, 8, 9));
+    d4m_assoc *c = NULL;
+    CHECK_OK(d4m_assoc_col2type(&c, a, K("|")));
+    ASSERT_ASSOC(c, "(r1,a)  b|c\n(r2,n)  7\n(r1,t)  m\n");
+    cr_assert_eq(d4m_assoc_val_kind(c), D4M_STR);
+    d4m_assoc_free(c);
+    d4m_assoc_free(a);
+}
+
+Test(assoc_schema, errors_and_empty)
+{
+    d4m_assoc *a = records(), *c = (d4m_assoc *)0x1, *e = NULL, *n = NULL;
+    CHECK_FAILS(d4m_assoc_col2type(&c, a, K("|")), D4M_EKEY);   /* "Color" has no '|' */
+    cr_assert_null(c);
+    cr_assert(strstr(d4m_error_message(), "'Color'") != NULL, "%s", d4m_error_message());
+    CHECK_FAILS(d4m_assoc_val2col(&c, a, K("")), D4M_ESEP);
+    CHECK_FAILS(d4m_assoc_col2type(&c, a, K("")), D4M_ESEP);
+    CHECK_FAILS(d4m_assoc_val2col(NULL, a, K("|")), D4M_EINVAL);
+    CHECK_FAILS(d4m_assoc_val2col(&c, NULL, K("|")), D4M_EINVAL);
+    CHECK_FAILS(d4m_assoc_col2type(&c, NULL, K("|")), D4M_EINVAL);
+    CHECK_FAILS(d4m_assoc_val2col(&c, a, ((d4m_key){ NULL, 1 })), D4M_EINVAL);
+    CHECK_OK(d4m_assoc_no_keys(&n, a, 2));
+    CHECK_FAILS(d4m_assoc_col2type(&c, n, K("|")), D4M_EKEY);
+    CHECK_OK(d4m_assoc_new_empty(&e));
+    CHECK_OK(d4m_assoc_val2col(&c, e, K("|")));
+    cr_assert(d4m_assoc_is_empty(c));
+    d4m_assoc_free(c);
+    CHECK_OK(d4m_assoc_col2type(&c, e, K("|")));
+    cr_assert(d4m_assoc_is_empty(c));
+    d4m_assoc_free(c);
+    d4m_assoc_free(e);
+    d4m_assoc_free(n);
+    d4m_assoc_free(a);
+}
+
 static double minus_one_counting(double v, void *ctx)
 {
     (*(int *)ctx)++;

@@ -147,6 +147,18 @@ function test_assoc()
   [fr, fc] = find(NewSep(M, ';'));
   teq('NewSep find', [fr fc], 'a;a;b;x;y;y;');
 
+  % ------------------------------------------------- exploded schema
+  R = Assoc('e1,e1,e2,e2,e3,', 'Color,Type,Color,Type,Color,', 'red,car,blue,car,red,');
+  X = val2col(R, '|');
+  teq('val2col', X, Assoc('e1,e1,e2,e2,e3,', 'Color|red,Type|car,Color|blue,Type|car,Color|red,', 1));
+  teq('val2col columns', Col(X), 'Color|blue,Color|red,Type|car,');
+  teq('val2col of numbers', Col(val2col(Assoc('a b ', 'x x ', [2.5 7]), '/')), 'x/2.5 x/7 ');
+  teq('col2type inverts val2col', col2type(X, '|'), R);
+  teq('count by type and value', sum(X(:, StartsWith('Color| ')), 1), ...
+      Assoc(1, 'Color|blue,Color|red,', [1 2]));
+  teq('col2type at the first separator', ...
+      col2type(Assoc('r r ', 'a|b|c t|z ', 1), '|'), Assoc('r r ', 'a t ', 'b|c z '));
+
   % ---------------------------------------------------------------- display
   out = evalc('disp(Assoc(''a b '', ''x y '', [1 2.5]))');
   teq('disp', out, sprintf('(a,x)  1\n(b,y)  2.5\n'));

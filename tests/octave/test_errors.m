@@ -4,6 +4,13 @@ function test_errors()
 
   terror('no arguments', @() Assoc(), 'd4m:nargin');
   terror('two arguments', @() Assoc('a ', 'b '), 'd4m:nargin');
+  R = Assoc('e1,e2,', 'Color,Color,', 'red,blue,');
+  terror('col2type of a column without the separator', @() col2type(R, '|'), 'd4m:key');
+  terror('val2col with an empty separator', @() val2col(R, ''), 'd4m:sep');
+  terror('val2col with a number for separator', @() val2col(R, 3), 'd4m:badArg');
+  terror('val2col with a char matrix', @() val2col(R, ['||'; '||']), 'd4m:badArg');
+  terror('val2col without separator', @() val2col(R), 'd4m:nargin');
+  terror('col2type of numeric columns', @() col2type(noCol(R), '|'), 'd4m:key');
   terror('length mismatch', @() Assoc('a b ', 'x ', [1 2 3]), 'd4m:length');
   terror('NaN value', @() Assoc('a ', 'x ', NaN), 'd4m:value');
   terror('Inf value', @() Assoc('a ', 'x ', Inf), 'd4m:value');
