@@ -58,10 +58,14 @@ typedef void (*cleanup_fn)(void *);
 static void *tmp_p[MAX_TMP];
 static cleanup_fn tmp_f[MAX_TMP];
 static int tmp_n;
+/* The temporaries of the running call start here: 0, except while a
+ * collide function runs (call_collide), when the outer call's stay below
+ * and a d4m_mex call made by the function must not free them. */
+static int tmp_base;
 
 static void tmp_run(void)
 {
-    while (tmp_n > 0) {
+    while (tmp_n > tmp_base) {
         tmp_n--;
         if (tmp_p[tmp_n])
             tmp_f[tmp_n](tmp_p[tmp_n]);
@@ -1142,7 +1146,16 @@ static double call_collide(double a, double b, void *vctx)
     in[0] = (mxArray *)c->fn;
     in[1] = mxCreateDoubleScalar(a);
     in[2] = mxCreateDoubleScalar(b);
+    /* The function may call d4m_mex itself: its temporaries go above ours
+     * (and are freed here if its call was cut short), and the MEX file
+     * stays loaded even if it runs "clear functions". */
+    int base = tmp_base;
+    tmp_base = tmp_n;
+    mexLock();
     mxArray *ex = mexCallMATLABWithTrap(1, out, 3, in, "feval");
+    mexUnlock();
+    tmp_run();
+    tmp_base = base;
     mxDestroyArray(in[1]);
     mxDestroyArray(in[2]);
     if (ex) {
@@ -2009,7 +2022,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[])
 {
     char cmd[32];
     ensure_init();
-    tmp_run();   /* anything left by a call that an mx allocation failure cut short */
+    tmp_run();   /* anything left by a call that an mx allocation failure cut short
+                    (down to the outer call's, in a call from a collide function) */
     if (nrhs < 1 || !mxIsChar(prhs[0]) || mxGetNumberOfElements(prhs[0]) >= sizeof cmd)
         mexErrMsgIdAndTxt("d4m:nargin", "usage: d4m_mex(command, args...)");
     if (mxGetString(prhs[0], cmd, sizeof cmd) != 0)

@@ -25,6 +25,11 @@ function test_assoc()
   teq('collide first', Adj(Assoc('a a a ', 'x x x ', [5 3 4], 'first')), sparse(5));
   teq('collide last', Adj(Assoc('a a a ', 'x x x ', [5 3 4], 'last')), sparse(4));
   teq('collide user function', Adj(Assoc('a a a ', 'x x x ', [1 2 3], @(a, b) 10 * a + b)), sparse(123));
+  % values that are not double are converted (temporaries of the call) while
+  % the collide function makes calls of its own
+  teq('collide function that uses the bindings', ...
+      Assoc('a,a,a,b,', 'x,x,x,x,', int32([1 2 3 4]), @collide_uses_bindings), ...
+      Assoc('a,b,', 'x,x,', [6 4]));
   teq('collide string min', Val(Assoc('a a ', 'x x ', 'zeta alpha ')), 'alpha ');
   teq('collide string max', Val(Assoc('a a ', 'x x ', 'zeta alpha ', @max)), 'zeta ');
 
