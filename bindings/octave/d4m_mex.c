@@ -1322,12 +1322,13 @@ static d4m_box get_box(const mxArray *a, const d4m_volume_info *in, int *empty)
         double a0 = d[2 * k], a1 = d[2 * k + 1];
         if (!isfinite(a0) || !isfinite(a1) || a0 != floor(a0) || a1 != floor(a1))
             BADARG("box: the %s range must be integers", what[k]);
-        if (a1 == a0 - 1) {
-            *empty = 1;
-        } else if (a0 < 1 || a1 > (double)dim[k] || a1 < a0) {
+        /* Bounds first: beyond 2^53, a0 - 1 == a0, and beyond 2^63 the
+         * conversion below is undefined.  An empty range is a1 = a0 - 1. */
+        if (a0 < 1 || a0 > (double)dim[k] + 1 || a1 < 0 || a1 > (double)dim[k] || a1 < a0 - 1)
             fail("d4m:outOfRange", "box: %s %.0f:%.0f outside the volume's 1:%" PRId64,
                  what[k], a0, a1, dim[k]);
-        }
+        if (a1 == a0 - 1)
+            *empty = 1;
         lo[k] = (int64_t)a0 - 1;
         hi[k] = (int64_t)a1 - 1;
     }

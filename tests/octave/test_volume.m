@@ -134,6 +134,16 @@ function test_volume()
   terror('column past the end', @() V(1, 1:nx+1, 1), 'd4m:outOfRange');
   terror('slice past the end', @() V(1, 1, nz+1), 'd4m:outOfRange');
   terror('getAssoc out of range', @() getAssoc(V, 1, 1, 0), 'd4m:outOfRange');
+  % far out: beyond 2^53 (where x - 1 == x) and 2^63
+  for far = [1e17 2^63 -2^63 1e300 -1e300]
+    terror(sprintf('row %g', far), @() V(far, 1, 1), 'd4m:outOfRange');
+    terror(sprintf('slice %g', far), @() V(1, 1, far), 'd4m:outOfRange');
+    terror(sprintf('getAssoc column %g', far), @() getAssoc(V, 1, far, 1), 'd4m:outOfRange');
+    terror(sprintf('mex range %g:%g', far, far), ...
+           @() d4m_mex('vol_read', d4m_id(V), [far far 1 1 1 1]), 'd4m:outOfRange');
+  end
+  terror('range ending two before its start', @() d4m_mex('vol_read', d4m_id(V), [3 1 1 1 1 1]), 'd4m:outOfRange');
+  tcheck('empty range after the end', isequal(size(d4m_mex('vol_read', d4m_id(V), [ny+1 ny 1 1 1 1])), [0 1]));
   terror('writeFits out of range', @() writeFits(V, fullfile(dir, 'x.fits'), 1:ny+1, 1, 1), 'd4m:outOfRange');
   tcheck('writeFits out of range leaves no file', ~exist(fullfile(dir, 'x.fits'), 'file'));
   terror('writeFits into a missing folder', @() writeFits(V, fullfile(dir, 'no', 'x.fits'), 1, 1, 1), 'd4m:fits');
