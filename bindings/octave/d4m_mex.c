@@ -54,10 +54,9 @@
 /* ============================================================ cleanup list */
 
 typedef void (*cleanup_fn)(void *);
-#define MAX_TMP 64
-static void *tmp_p[MAX_TMP];
-static cleanup_fn tmp_f[MAX_TMP];
-static int tmp_n;
+static void **tmp_p;
+static cleanup_fn *tmp_f;
+static int tmp_n, tmp_cap;
 /* The temporaries of the running call start here: 0, except while a
  * collide function runs (call_collide), when the outer call's stay below
  * and a d4m_mex call made by the function must not free them. */
@@ -93,9 +92,20 @@ static void fail(const char *id, const char *fmt, ...)
 /* Register p to be freed by f when the call ends (or fails). */
 static void *tmp_push(void *p, cleanup_fn f)
 {
-    if (tmp_n >= MAX_TMP) {
-        if (p) f(p);
-        fail("d4m:internal", "d4m_mex: too many temporaries");
+    if (tmp_n == tmp_cap) {
+        /* One per argument, file name, ...: as many as a call needs. */
+        int cap = tmp_cap ? 2 * tmp_cap : 64;
+        void **np = cap < (1 << 24) ? realloc(tmp_p, (size_t)cap * sizeof *np) : NULL;
+        if (np)
+            tmp_p = np;
+        cleanup_fn *nf = np ? realloc(tmp_f, (size_t)cap * sizeof *nf) : NULL;
+        if (nf)
+            tmp_f = nf;
+        if (!np || !nf) {
+            if (p) f(p);
+            fail("d4m:nomem", "d4m_mex: out of memory");
+        }
+        tmp_cap = cap;
     }
     tmp_p[tmp_n] = p;
     tmp_f[tmp_n] = f;

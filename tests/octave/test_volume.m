@@ -108,6 +108,15 @@ function test_volume()
     end
   end
 
+  % A stack of more slices than one call used to have room for (64 names).
+  prefix = fullfile(dir, 'many_s');
+  run(gen, 'slices', prefix, 'i32', 3, 2, 70);
+  slices = arrayfun(@(z) sprintf('%s%03d.fits', prefix, z), 0:69, 'UniformOutput', false);
+  V = putFits(DB, 'many', slices);
+  teq('70 slices: size', size(V), [2 3 70]);
+  tcheck('70 slices: voxels', isequaln(V(:, :, :), pattern('i32', 3, 2, 70)));
+  clear V;
+
   % A 2-D image: two indices; whole-volume writeFits.
   img = fullfile(dir, 'img.fits');
   run(gen, 'cube', img, 'u16', 6, 3, 1);
