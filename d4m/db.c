@@ -495,6 +495,37 @@ int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts
     return rc;
 }
 
+/* The key of the volume record of table id (d4m/volume.c): 0 | 'v' | id. */
+static void volume_key(d4m_buf *k, uint32_t id)
+{
+    k->len = 0;
+    d4m_kv__put_table_id(k, 0);
+    d4m__buf_put(k, "v", 1);
+    d4m_kv__put_table_id(k, id);
+}
+
+/* Whether table id holds a volume. */
+static int holds_volume(bool *yes, d4m_db *db, uint32_t id)
+{
+    d4m_buf k = { NULL, 0, 0 }, v = { NULL, 0, 0 };
+    volume_key(&k, id);
+    int rc = k.p ? d4m_kv__get(db->kv, NULL, (d4m_key){ k.p, k.len }, &v, yes) : D4M_ENOMEM;
+    d4m__buf_free(&k);
+    d4m__buf_free(&v);
+    return rc;
+}
+
+int d4m__table_writable(const d4m_table *t, const char *what)
+{
+    if (d4m_kv__readonly(t->db->kv))
+        return d4m__error(D4M_EINVAL, "the database is open read-only");
+    if (t->volume)
+        return d4m__error(D4M_EINVAL, "%s: '%s' holds a volume: it is written through the "
+                          "volume functions only (its entries would no longer be its voxels)",
+                          what, t->m.name);
+    return 0;
+}
+
 int d4m_table_open(d4m_table **out, d4m_db *db, const char *name)
 {
     if (!out || !db)
@@ -514,6 +545,8 @@ int d4m_table_open(d4m_table **out, d4m_db *db, const char *name)
         t->deg = d4m__calloc(1, sizeof *t->deg);
         rc = t->deg ? d4m__meta_load_id(t->deg, db, t->m.deg_id) : D4M_ENOMEM;
     }
+    if (!rc)
+        rc = holds_volume(&t->volume, db, t->m.id);
     if (rc) {
         d4m_table_close(t);
         return rc;
@@ -550,6 +583,15 @@ int d4m_table_drop(d4m_db *db, const char *name)
         return d4m__error(D4M_EINVAL, "the database is open read-only");
     d4m_table *t;
     D4M_TRY(d4m_table_open(&t, db, name));
+    if (t->m.role != ROLE_MAIN) {
+        /* Its table names it in the catalog: dropped alone, it would leave
+         * that table pointing at nothing. */
+        int rc = d4m__error(D4M_EINVAL, "'%s' is the %s of another table; drop that "
+                            "table, which drops both", name,
+                            t->m.role == ROLE_TRANSPOSE ? "transpose" : "degree table");
+        d4m_table_close(t);
+        return rc;
+    }
     d4m_meta *all[3] = { &t->m, t->pair, t->deg };
     d4m_kv_batch *b;
     d4m_buf k = { NULL, 0, 0 }, lo = { NULL, 0, 0 }, hi = { NULL, 0, 0 };
@@ -562,11 +604,8 @@ int d4m_table_drop(d4m_db *db, const char *name)
         if (rc)
             break;
         d4m_kv__batch_delete(b, (d4m_key){ k.p, k.len });
-        /* The volume record of d4m/volume.c (0 | 'v' | id), if any. */
-        k.len = 0;
-        d4m_kv__put_table_id(&k, 0);
-        d4m__buf_put(&k, "v", 1);
-        d4m_kv__put_table_id(&k, all[i]->id);
+        /* The volume record of d4m/volume.c, if any. */
+        volume_key(&k, all[i]->id);
         d4m_kv__batch_delete(b, (d4m_key){ k.p, k.len });
         d4m__table_range(&lo, &hi, all[i]->id);
         d4m_kv__batch_delete_range(b, (d4m_key){ lo.p, lo.len }, (d4m_key){ hi.p, hi.len });
@@ -594,8 +633,7 @@ int d4m_table_add_col_combiner(d4m_table *t, d4m_key prefix, d4m_combiner c)
         return d4m__error(D4M_EINVAL, "addColCombiner: NULL argument");
     if (c < D4M_COMBINE_SUM || c > D4M_COMBINE_MAX)
         return d4m__error(D4M_EINVAL, "addColCombiner: unknown combiner %d", (int)c);
-    if (d4m_kv__readonly(t->db->kv))
-        return d4m__error(D4M_EINVAL, "the database is open read-only");
+    D4M_TRY(d4m__table_writable(t, "addColCombiner"));
     /* D4M passes 'Degree,' (a list): a trailing separator is not part of the
      * prefix when the key list form is used. */
     for (uint32_t i = 0; i < t->m.ncc; i++) {

@@ -52,8 +52,13 @@ struct d4m_table {
     d4m_meta m;            /* this table */
     d4m_meta *pair;        /* its transpose, or NULL */
     d4m_meta *deg;         /* its degree table, or NULL */
+    bool volume;           /* it holds a volume (d4m/volume.c): written through
+                              the volume API only */
 };
 
+/* 0 if t may be written; else why not (a read-only database, a volume's
+ * table), as an error of the call named what. */
+int d4m__table_writable(const d4m_table *t, const char *what);
 void d4m__meta_free(d4m_meta *m);
 int d4m__meta_encode(d4m_buf *b, const d4m_meta *m);
 int d4m__meta_decode(d4m_meta *m, const char *p, size_t n);

@@ -1262,7 +1262,7 @@ static int cmp_op(const char *s)
 /* ================================================================ volumes */
 
 /* Close every open handle of table `name` of database slot dbi (its
- * iterators, tables and volumes) before the table is dropped: they would
+ * iterators, tables and volumes) once the table is dropped: they would
  * otherwise read or write a table that no longer exists.  Their ids are
  * refused from then on; the slots are freed by Octave. */
 static void close_table_handles(int32_t dbi, const char *name)
@@ -1543,8 +1543,8 @@ static void vol_dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs,
         int32_t dbi = slots[vi].parent;
         char *name = xmalloc(strlen(slots[vi].name) + 1);
         strcpy(name, slots[vi].name);
-        close_table_handles(dbi, name);
         check(d4m_table_drop(slots[dbi].p, name));
+        close_table_handles(dbi, name);   /* only once it is gone: a failed drop leaves them */
         return;
     }
     (void)nlhs;
@@ -1991,8 +1991,8 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         d4m_db *db = slots[dbi].p;
         char *name = xmalloc(strlen(slots[ti].name) + 1);
         strcpy(name, slots[ti].name);
-        close_table_handles(dbi, name);
         check(d4m_table_drop(db, name));
+        close_table_handles(dbi, name);   /* only once it is gone: a failed drop leaves them */
         return;
     }
     if (!strncmp(cmd, "vol_", 4)) {

@@ -1152,7 +1152,8 @@ static const command commands[] = {
       "degree tables are tables too).\n" },
     { "drop", cmd_drop, "drop DB TABLE", "delete a table and all its triples",
       "Deletes TABLE and all its triples, with its transpose and degree tables\n"
-      "(D4M's deleteForce).\n" },
+      "(D4M's deleteForce).  A transpose or degree table cannot be dropped\n"
+      "alone: drop the table it belongs to.\n" },
     { "info", cmd_info, "info DB TABLE", "print what a table is (keys, shards, combiners, size)",
       "Prints \"key: value\" lines: name, keys (string or int), shards, pair\n"
       "(yes/no), degree (yes/no), combiner (none, sum, min, max), col_combiners\n"

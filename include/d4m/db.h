@@ -90,11 +90,13 @@ typedef struct d4m_table_options {
  * Errors: D4M_EEXISTS, D4M_EINVAL (empty name, bad options), D4M_EIO. */
 int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts);
 /* Open a table (its transpose and degree tables, if it has them, come along).
- * Errors: D4M_ENOTFOUND. */
+ * The table of a volume (include/d4m/volume.h) opens too, to read: puts,
+ * deletes and combiners on it fail with D4M_EINVAL.  Errors: D4M_ENOTFOUND. */
 int d4m_table_open(d4m_table **out, d4m_db *db, const char *name);
 void d4m_table_close(d4m_table *t);
 /* Delete a table and all its triples (D4M's deleteForce), with its transpose
- * and degree tables.  Errors: D4M_ENOTFOUND. */
+ * and degree tables.  Errors: D4M_ENOTFOUND, D4M_EINVAL (a transpose or
+ * degree table named alone: its table would name nothing). */
 int d4m_table_drop(d4m_db *db, const char *name);
 
 /* Combine the values of columns starting with prefix (addColCombiner). */

@@ -713,6 +713,16 @@ w${tab}c${tab}1
 EOF
 
 # ---------------------------------------------------------------------- drop
+run "$d4m" drop "$db" TedgeT
+expect_err "drop the transpose alone" 1 <<'EOF'
+d4m: drop: 'TedgeT' is the transpose of another table; drop that table, which drops both
+EOF
+run "$d4m" drop "$db" TedgeDeg
+expect_fail "drop the degree table alone" 1 "d4m: drop: "
+run "$d4m" nnz "$db" TedgeT
+expect "the transpose is still there" <<'EOF'
+6
+EOF
 run "$d4m" drop "$db" Tedge
 expect "drop a pair with degrees" </dev/null
 run "$d4m" ls "$db"

@@ -245,6 +245,15 @@ Test(db_tables, pair_and_degree_come_together, .fini = tmpdb_fini)
     CHECK_OK(d4m_table_info_get(&info, tb));
     cr_assert_eq(info.combiner, D4M_COMBINE_SUM, "the degree table sums");
     d4m_table_close(tb);
+    /* The transpose or the degree table alone cannot be dropped: Tedge names
+     * them, and would name nothing.  Nothing changes. */
+    CHECK_FAILS(d4m_table_drop(t.db, "TedgeT"), D4M_EINVAL);
+    cr_assert(strstr(d4m_error_message(), "drop that table") != NULL, "%s",
+              d4m_error_message());
+    CHECK_FAILS(d4m_table_drop(t.db, "TedgeDeg"), D4M_EINVAL);
+    ASSERT_NAMES(t.db, "Other,Tedge,TedgeDeg,TedgeT,");
+    CHECK_OK(d4m_table_open(&tb, t.db, "Tedge"));
+    d4m_table_close(tb);
     /* Dropping the table drops all three. */
     CHECK_OK(d4m_table_drop(t.db, "Tedge"));
     ASSERT_NAMES(t.db, "Other,");

@@ -590,6 +590,48 @@ Test(volume_box, assoc_triples_exact)
 /* ------------------------------------------------- compressed sub-blocks */
 
 /* Bricks of bz x by x bx voxels. */
+/* A volume's table opens as a table, to read (the triples layout is an
+ * ordinary integer-keyed table), but writing it through the table API would
+ * make its entries disagree with the volume: refused, in every layout. */
+Test(volume_table, read_only_through_the_table_api)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 4, 3, 2, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "a.fits"), &s);
+    ingest(&f, "V", fx_path(&f, "a.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    ingest(&f, "B", fx_path(&f, "a.fits"), D4M_VOLUME_BRICKS, 2, 0, D4M_CODEC_LZ4, 0);
+    const char *names[] = { "V", "B" };
+    for (int i = 0; i < 2; i++) {
+        d4m_table *t = NULL;
+        CHECK_OK(d4m_table_open(&t, f.t.db, names[i]));
+        static const double one1[] = { 1 }, v1[] = { 5 };
+        d4m_vec r = d4m_vec_num(one1, 1), c = d4m_vec_num(one1, 1);
+        CHECK_FAILS(d4m_table_put_triples(t, r, c, d4m_vec_num(v1, 1), 0), D4M_EINVAL);
+        cr_assert(strstr(d4m_error_message(), "holds a volume") != NULL, "%s",
+                  d4m_error_message());
+        d4m_assoc *a = NULL;
+        CHECK_OK(d4m_assoc_build(&a, r, c, d4m_vec_num(v1, 1), NULL));
+        CHECK_FAILS(d4m_table_put(t, a, 0), D4M_EINVAL);
+        CHECK_FAILS(d4m_table_put(t, a, D4M_PUT_BULK), D4M_EINVAL);
+        d4m_assoc_free(a);
+        CHECK_FAILS(d4m_table_delete(t, r, c), D4M_EINVAL);
+        CHECK_FAILS(d4m_table_add_col_combiner(t, K("1"), D4M_COMBINE_SUM), D4M_EINVAL);
+        d4m_table_close(t);
+        /* The volume is as it was. */
+        d4m_volume *v = vopen(&f, names[i]);
+        check_box(v, &s, whole(&s));
+        d4m_volume_close(v);
+    }
+    /* Reading the triples layout as a table works. */
+    d4m_table *t = NULL;
+    CHECK_OK(d4m_table_open(&t, f.t.db, "V"));
+    uint64_t n = 0;
+    CHECK_OK(d4m_table_nnz(&n, t));
+    cr_assert_eq(n, 4 * 3 * 2);
+    d4m_table_close(t);
+    fx_free(&f);
+}
+
 static void ingest3(fixture *f, const char *table, const char *path, unsigned bz,
                     unsigned by, unsigned bx, unsigned overlap, d4m_volume_codec codec)
 {

@@ -84,6 +84,14 @@ function test_db()
   terror('combiner name', @() addColCombiner(Tdeg, 'x,', 'avg'), 'd4m:badArg');
   terror('second writer of the directory', @() DBserver(dir, 'rocksdb'), 'd4m:busy');
 
+  % the transpose alone cannot be dropped (its table names it); the failed
+  % drop leaves the handles working
+  TT = DB('TedgeT');
+  terror('deleteForce of the transpose alone', @() deleteForce(TT), 'd4m:inval');
+  teq('the transpose handle still works', nnz(TT), nnz(T));
+  teq('the pair still opens', nnz(DB('Tedge', 'TedgeT')), nnz(T));
+  clear TT;
+
   % deleteForce: the table and its transpose go; handles stop working
   T2 = DB('Tedge', 'TedgeT');
   deleteForce(T);
