@@ -349,6 +349,8 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
             rc = d4m_db_open(&g->db, db_path, 0);
         if (!rc)
             rc = d4m_table_open(&g->t, g->db, table);
+        if (!rc)
+            rc = d4m__table_writable(g->t, "ingest");
         if (!rc) {
             char *dir = NULL;
             rc = d4m_kv__tmpdir(&dir, g->db->kv);

@@ -629,6 +629,13 @@ Test(volume_table, read_only_through_the_table_api)
     CHECK_OK(d4m_table_nnz(&n, t));
     cr_assert_eq(n, 4 * 3 * 2);
     d4m_table_close(t);
+    /* Nor can a parallel ingest (which opens the database itself) write it. */
+    d4m_db_close(f.t.db);
+    f.t.db = NULL;
+    d4m_comm c = d4m_comm_self();
+    d4m_ingest *g = (d4m_ingest *)0x1;
+    CHECK_FAILS(d4m_ingest_begin(&g, f.t.dir, "V", &c, NULL), D4M_EINVAL);
+    cr_assert_null(g);
     fx_free(&f);
 }
 
