@@ -1977,7 +1977,7 @@ int d4m_volume_write_fits(d4m_volume *v, const d4m_box *box, const char *path)
     long naxes[3] = { (long)(b->x1 - b->x0 + 1), (long)(b->y1 - b->y0 + 1),
                       (long)(b->z1 - b->z0 + 1) };
     int naxis = r->nz == 1 ? 2 : 3;
-    fits_create_file(&f, path, &st);
+    fits_create_diskfile(&f, path, &st);   /* the name as it is: no "!" clobber, no [..] */
     fits_create_img(f, r->bitpix, naxis, naxes, &st);
     /* cfitsio adds two COMMENT cards of its own; the kept cards have them */
     while (!st) {

@@ -1022,6 +1022,23 @@ Test(volume_fault, box_out_of_range)
     cr_assert_neq(stat(fx_path(&f, "o.fits"), &st), 0, "a file was left");
     CHECK_OK(d4m_volume_write_fits(v, NULL, fx_path(&f, "o.fits")));
     CHECK_FAILS(d4m_volume_write_fits(v, NULL, fx_path(&f, "o.fits")), D4M_EEXISTS);
+    /* File names are taken as they are, not as cfitsio's extended syntax:
+     * "!name" does not overwrite name, and "[...]" is part of a name. */
+    const char *keep = fx_path(&f, "keep.txt");
+    FILE *k = fopen(keep, "w");
+    cr_assert_not_null(k);
+    fputs("precious\n", k);
+    fclose(k);
+    char bang[300];
+    snprintf(bang, sizeof bang, "!%s", keep);
+    cr_assert_neq(d4m_volume_write_fits(v, NULL, bang), 0, "\"!name\" was written");
+    k = fopen(keep, "r");
+    char line[32] = "";
+    cr_assert_not_null(fgets(line, sizeof line, k));
+    fclose(k);
+    cr_assert_str_eq(line, "precious\n", "the file was overwritten");
+    CHECK_OK(d4m_volume_write_fits(v, NULL, fx_path(&f, "o[1].fits")));
+    cr_assert_eq(stat(fx_path(&f, "o[1].fits"), &st), 0, "no file named o[1].fits");
     d4m_volume_close(v);
     fx_free(&f);
 }
