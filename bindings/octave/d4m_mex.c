@@ -758,6 +758,17 @@ static int pick_sep(const d4m_assoc *a, int want_rows, int want_cols, int want_v
     return -1;
 }
 
+/* A separator given as its byte value (0..255), or as a one-char string. */
+static char get_sep_byte(const mxArray *a)
+{
+    if (mxIsChar(a) && mxGetNumberOfElements(a) == 1)
+        return (char)(mxGetChars(a)[0] & 0xff);
+    double d = get_scalar(a, "sep");
+    if (!(d >= 0 && d <= 255) || d != floor(d))
+        BADARG("the separator must be a byte value 0..255 or one character");
+    return (char)(unsigned char)d;
+}
+
 static char get_sep(const mxArray *a, int i)
 {
     /* The separators argument: a char vector [rowsep colsep valsep]. */
@@ -1650,7 +1661,7 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         nargs(cmd, nrhs, 3, 3);
         const d4m_assoc *a = ASSOC(1);
         int dim = get_dim(prhs[2], "dim");
-        char sep = (char)get_scalar(prhs[3], "sep");
+        char sep = get_sep_byte(prhs[3]);
         size_t n = d4m_assoc_key_count(a, dim);
         if (d4m_assoc_key_kind(a, dim) == D4M_STR) {
             plhs[0] = keys_list(a, dim, NULL, n, sep);
@@ -1664,7 +1675,7 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
     if (!strcmp(cmd, "vals")) {          /* vals(id, sep): unique values */
         nargs(cmd, nrhs, 2, 2);
         const d4m_assoc *a = ASSOC(1);
-        char sep = (char)get_scalar(prhs[2], "sep");
+        char sep = get_sep_byte(prhs[2]);
         if (d4m_assoc_val_kind(a) == D4M_STR) {
             plhs[0] = vals_list(a, NULL, d4m_assoc_val_count(a), sep);
         } else {
@@ -1882,7 +1893,7 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
     if (!strcmp(cmd, "db_ls")) {         /* db_ls(db, sep) -> list */
         nargs(cmd, nrhs, 1, 2);
         d4m_db *db = get_obj(prhs[1], K_DB, "ls");
-        char sep = nrhs > 2 ? (char)get_scalar(prhs[2], "sep") : ' ';
+        char sep = nrhs > 2 ? get_sep_byte(prhs[2]) : ' ';
         char **names = NULL;
         size_t n = 0;
         check(d4m_db_list(&names, &n, db));

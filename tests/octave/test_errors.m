@@ -71,6 +71,12 @@ function test_errors()
   terror('mex missing argument', @() d4m_mex('nnz'), 'd4m:nargin');
   terror('mex extra argument', @() d4m_mex('nnz', d4m_id(A), 1), 'd4m:nargin');
   terror('mex made-up handle', @() d4m_mex('nnz', uint64(12345)), 'd4m:badHandle');
+  Z = Assoc('a b ', 'x y ', [1 2]);
+  for bad = {NaN, Inf, -1, 256, 1e300, 0.5}
+    terror(sprintf('mex keys separator %g', bad{1}), @() d4m_mex('keys', d4m_id(Z), 1, bad{1}), 'd4m:badArg');
+    terror(sprintf('mex vals separator %g', bad{1}), @() d4m_mex('vals', d4m_id(Z), bad{1}), 'd4m:badArg');
+  end
+  teq('mex keys separator as a character', d4m_mex('keys', d4m_id(Z), 2, ';'), 'x;y;');
   terror('mex double handle', @() d4m_mex('nnz', double(d4m_id(A))), 'd4m:badHandle');
   terror('mex text handle', @() d4m_mex('transpose', 'abc'), 'd4m:badHandle');
   terror('mex handle vector', @() d4m_mex('nnz', [d4m_id(A) d4m_id(A)]), 'd4m:badHandle');
