@@ -1598,6 +1598,79 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         return;
     }
 
+    /* ------------------------------------------------- D4M string lists */
+    if (!strcmp(cmd, "numstr")) {        /* numstr(list): its number of items */
+        nargs(cmd, nrhs, 1, 1);
+        d4m_key s = get_bytes(prhs[1], "the list");
+        size_t n = 0;
+        for (size_t i = 0; i < s.len; i++)
+            n += s.ptr[i] == s.ptr[s.len - 1];
+        plhs[0] = mxCreateDoubleScalar((double)n);
+        return;
+    }
+    if (!strcmp(cmd, "catstr")) {        /* catstr(s1, sep, s2): s1(i) sep s2(i) */
+        nargs(cmd, nrhs, 3, 3);
+        d4m_key l1 = get_bytes(prhs[1], "the first list"), l3 = get_bytes(prhs[3], "the second list");
+        d4m_key sep = get_bytes(prhs[2], "the separator");
+        if (sep.len != 1)
+            BADARG("CatStr: the separator must be one character");
+        d4m_key *a = NULL, *b = NULL;
+        size_t na = 0, nb = 0;
+        check(d4m_list_split(&a, &na, l1));
+        tmp_push(a, free_lib);
+        check(d4m_list_split(&b, &nb, l3));
+        tmp_push(b, free_lib);
+        if (na != nb && na != 1 && nb != 1)
+            fail("d4m:length", "CatStr: lists of %zu and %zu items (each must have n items or 1)",
+                 na, nb);
+        size_t n = na > nb ? na : nb, len = 0;
+        for (size_t i = 0; i < n; i++)
+            len += a[na == 1 ? 0 : i].len + b[nb == 1 ? 0 : i].len + 2;
+        char *out = xmalloc(len ? len : 1), *p = out;
+        for (size_t i = 0; i < n; i++) {
+            d4m_key x = a[na == 1 ? 0 : i], y = b[nb == 1 ? 0 : i];
+            memcpy(p, x.ptr, x.len);
+            p += x.len;
+            *p++ = sep.ptr[0];
+            memcpy(p, y.ptr, y.len);
+            p += y.len;
+            *p++ = l3.ptr[l3.len - 1];   /* the second list's separator ends each item */
+        }
+        plhs[0] = str_out(out, len);
+        return;
+    }
+    if (!strcmp(cmd, "splitstr")) {      /* splitstr(s12, sep) -> s1, s2 */
+        nargs(cmd, nrhs, 2, 2);
+        d4m_key l = get_bytes(prhs[1], "the list");
+        d4m_key sep = get_bytes(prhs[2], "the separator");
+        if (sep.len != 1)
+            BADARG("SplitStr: the separator must be one character");
+        d4m_key *a = NULL;
+        size_t n = 0;
+        check(d4m_list_split(&a, &n, l));
+        tmp_push(a, free_lib);
+        char end = l.ptr[l.len - 1];
+        char *o1 = xmalloc(l.len + 1), *o2 = xmalloc(l.len + 1);
+        size_t n1 = 0, n2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *at = memchr(a[i].ptr, sep.ptr[0], a[i].len);
+            if (!at)
+                fail("d4m:key", "SplitStr: item %zu ('%.*s') has no '%c'", i + 1,
+                     (int)(a[i].len > 64 ? 64 : a[i].len), a[i].ptr, sep.ptr[0]);
+            size_t k = (size_t)(at - a[i].ptr);
+            memcpy(o1 + n1, a[i].ptr, k);
+            n1 += k;
+            o1[n1++] = end;
+            memcpy(o2 + n2, at + 1, a[i].len - k - 1);
+            n2 += a[i].len - k - 1;
+            o2[n2++] = end;
+        }
+        plhs[0] = str_out(o1, n1);
+        if (nlhs > 1)
+            plhs[1] = str_out(o2, n2);
+        return;
+    }
+
     /* ------------------------------------------------------------ build */
     if (!strcmp(cmd, "build")) {
         nargs(cmd, nrhs, 3, 4);

@@ -161,6 +161,14 @@ function test_assoc()
   teq('col2type inverts val2col', col2type(X, '|'), R);
   teq('count by type and value', sum(X(:, StartsWith('Color| ')), 1), ...
       Assoc(1, 'Color|blue,Color|red,', [1 2]));
+  teq('CatStr', CatStr('a,b,', '|', 'x;y;'), 'a|x;b|y;');
+  teq('CatStr repeats one item', CatStr('Color,', '|', 'red,blue,'), 'Color|red,Color|blue,');
+  [s1, s2] = SplitStr('a|x,b|y|z,', '|');
+  teq('SplitStr first', s1, 'a,b,');
+  teq('SplitStr second', s2, 'x,y|z,');
+  teq('NumStr', NumStr('a,b,c,'), 3);
+  teq('NumStr of nothing', NumStr(''), 0);
+  teq('CatStr then SplitStr', nthargout(2, @SplitStr, CatStr('p q ', '/', '1 2 '), '/'), '1 2 ');
   teq('col2type at the first separator', ...
       col2type(Assoc('r r ', 'a|b|c t|z ', 1), '|'), Assoc('r r ', 'a t ', 'b|c z '));
 

@@ -11,6 +11,13 @@ function test_errors()
   terror('val2col with a char matrix', @() val2col(R, ['||'; '||']), 'd4m:badArg');
   terror('val2col without separator', @() val2col(R), 'd4m:nargin');
   terror('col2type of numeric columns', @() col2type(noCol(R), '|'), 'd4m:key');
+  terror('CatStr lengths', @() CatStr('a,b,', '|', 'x,y,z,'), 'd4m:length');
+  terror('CatStr separator of two characters', @() CatStr('a,', '||', 'x,'), 'd4m:badArg');
+  terror('CatStr empty list', @() CatStr('', '|', 'x,'), 'd4m:sep');
+  terror('CatStr number', @() CatStr(1, '|', 'x,'), 'd4m:badArg');
+  terror('SplitStr item without separator', @() SplitStr('a|x,b,', '|'), 'd4m:key');
+  terror('SplitStr arguments', @() SplitStr('a|x,'), 'd4m:nargin');
+  terror('NumStr of a cell', @() NumStr({'a,'}), 'd4m:badArg');
   terror('length mismatch', @() Assoc('a b ', 'x ', [1 2 3]), 'd4m:length');
   terror('NaN value', @() Assoc('a ', 'x ', NaN), 'd4m:value');
   terror('Inf value', @() Assoc('a ', 'x ', Inf), 'd4m:value');
