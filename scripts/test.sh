@@ -7,7 +7,9 @@
 #      shown here), then every CTest test (the suite again, and "package":
 #      install + use from an outside program, tests/pkg/run.sh)
 #   3. unless D4M_SANITIZE_RUN=0: the same in build-asan/ with AddressSanitizer
-#      and UndefinedBehaviorSanitizer (-DD4M_SANITIZE=ON), leaks detected
+#      and UndefinedBehaviorSanitizer (-DD4M_SANITIZE=ON), leaks detected; the
+#      MEX file is instrumented too and the Octave tests run with the
+#      sanitizer runtimes preloaded (tests/CMakeLists.txt)
 #   4. if scripts/fuzz.sh exists: a short bounded fuzzing run (15 s)
 #
 # Every step runs even if an earlier one failed (a build that fails skips its
