@@ -399,6 +399,19 @@ int d4m__initial_splits(d4m_meta *m, unsigned shards)
     return 0;
 }
 
+/* A new table's name must also list unambiguously (ls in Octave separates
+ * names by spaces, the CLI by newlines): no spaces or control bytes. */
+static int check_new_name(const char *name)
+{
+    D4M_TRY(check_name(name));
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return d4m__error(D4M_EINVAL, "table name '%s' has a space or control character "
+                              "(byte 0x%02x at %zu)", name, *p,
+                              (size_t)(p - (const unsigned char *)name));
+    return 0;
+}
+
 int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts)
 {
     static const d4m_table_options defaults = D4M_TABLE_OPTIONS_INIT;
@@ -406,7 +419,7 @@ int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts
         return d4m__error(D4M_EINVAL, "d4m_table_create: db is NULL");
     if (!opts)
         opts = &defaults;
-    D4M_TRY(check_name(name));
+    D4M_TRY(check_new_name(name));
     if (opts->version != D4M_TABLE_OPTIONS_VERSION)
         return d4m__error(D4M_EINVAL, "table options version %u, expected %u", opts->version,
                           D4M_TABLE_OPTIONS_VERSION);

@@ -86,8 +86,10 @@ typedef struct d4m_table_options {
 #define D4M_TABLE_OPTIONS_VERSION 1
 #define D4M_TABLE_OPTIONS_INIT { D4M_TABLE_OPTIONS_VERSION, D4M_STR, 0, 0, 0u, D4M_COMBINE_NONE }
 
-/* Create table name (and its transpose/degree tables as asked).
- * Errors: D4M_EEXISTS, D4M_EINVAL (empty name, bad options), D4M_EIO. */
+/* Create table name (and its transpose/degree tables as asked).  A name is
+ * 1 to 200 bytes without spaces or control characters (so that lists of
+ * names read back).  Errors: D4M_EEXISTS, D4M_EINVAL (a bad name, bad
+ * options), D4M_EIO. */
 int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts);
 /* Open a table (its transpose and degree tables, if it has them, come along).
  * The table of a volume (include/d4m/volume.h) opens too, to read: puts,

@@ -305,6 +305,20 @@ Test(db_tables, bad_options_and_names, .fini = tmpdb_fini)
     o.combiner = D4M_COMBINE_NONE;
     o.shards = 5000;
     CHECK_FAILS(d4m_table_create(t.db, "T", &o), D4M_EINVAL);
+    o.shards = 0;
+    /* Names that would not list unambiguously. */
+    static const char *bad[] = { "a b", "a\nb", "a\tb", " T", "T ", "x\x7f", "\x01" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_FAILS(d4m_table_create(t.db, bad[i], &o), D4M_EINVAL);
+    char long_name[202];
+    memset(long_name, 'n', 201);
+    long_name[201] = 0;
+    CHECK_FAILS(d4m_table_create(t.db, long_name, &o), D4M_EINVAL);
+    ASSERT_NAMES(t.db, "");
+    /* Bytes above 0x7f, punctuation and dots are names like others. */
+    CHECK_OK(d4m_table_create(t.db, "caf\xc3\xa9.v1/x-y_z", &o));
+    ASSERT_NAMES(t.db, "caf\xc3\xa9.v1/x-y_z,");
+    CHECK_OK(d4m_table_drop(t.db, "caf\xc3\xa9.v1/x-y_z"));
     ASSERT_NAMES(t.db, "");
     d4m_table *tb = NULL;
     CHECK_FAILS(d4m_table_open(NULL, t.db, "T"), D4M_EINVAL);
