@@ -420,6 +420,11 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
         return d4m__error(D4M_ENOMEM, "out of memory opening %s", path);
     }
     rocksdb_options_set_merge_operator(kv->opts, kv->merge);
+    /* RocksDB's own LOG file: fatal messages only.  On a full disk its
+     * writes fail too, and Debian's librocksdb (built with assertions)
+     * then aborts the process in the next one, instead of the write
+     * returning "No space left on device". */
+    rocksdb_options_set_info_log_level(kv->opts, 4 /* FATAL_LEVEL */);
     rocksdb_options_set_create_if_missing(kv->opts, (flags & D4M_KV_CREATE) ? 1 : 0);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     rocksdb_options_increase_parallelism(kv->opts, ncpu > 1 ? (int)ncpu : 2);

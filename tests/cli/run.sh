@@ -712,6 +712,42 @@ expect "the writer's triple" <<EOF
 w${tab}c${tab}1
 EOF
 
+# ----------------------------------------------------------- a full disk
+# A put that fills the disk fails with the reason, and what was stored stays
+# (RocksDB's own log once aborted the process here).  Needs a mount
+# namespace (unshare -m) for a private 3 MB tmpfs; where there is none the
+# check says so and is skipped.
+if unshare -m --propagation private true 2>/dev/null; then
+    mkdir -p "$tmp/small"
+    head -c 3000000 /dev/urandom | base64 -w0 | awk '{ print "k\tc\t" $0 }' >"$tmp/big.tsv"
+    set +e
+    unshare -m --propagation private bash -c '
+        d4m=$1; t=$2
+        mount -t tmpfs -o size=3m tmpfs "$t/small" || exit 99
+        "$d4m" create "$t/small/db" T || exit 98
+        printf "a\tb\t1\n" | "$d4m" put "$t/small/db" T || exit 97
+        "$d4m" put "$t/small/db" T "$t/big.tsv" 2>"$t/full.err"
+        echo "$?" >"$t/full.status"
+        "$d4m" put "$t/small/db" T "$t/big.tsv" --bulk 2>"$t/full2.err"
+        echo "$?" >"$t/full2.status"
+        "$d4m" get "$t/small/db" T "a " >"$t/full.out" 2>&1
+        echo "$?" >>"$t/full.out"' _ "$d4m" "$tmp"
+    ustatus=$?
+    set -e
+    if [ "$ustatus" -ne 0 ]; then
+        fail "full disk: the set-up failed ($ustatus)"
+    elif [ "$(cat "$tmp/full.status")" = 1 ] && grep -q 'No space left on device' "$tmp/full.err" &&
+         [ "$(cat "$tmp/full2.status")" = 1 ] && grep -q 'No space left on device' "$tmp/full2.err" &&
+         [ "$(cat "$tmp/full.out")" = "a${tab}b${tab}1"$'\n'"0" ]; then
+        pass
+    else
+        fail "full disk: put exited $(cat "$tmp/full.status") / $(cat "$tmp/full2.status"): $(head -c 300 "$tmp/full.err") / $(head -c 300 "$tmp/full2.err"); get: $(head -c 300 "$tmp/full.out")"
+    fi
+    rm -f "$tmp/big.tsv"
+else
+    echo "cli: no mount namespace here (unshare -m): the full-disk check is skipped" >&2
+fi
+
 # ---------------------------------------------------------------------- drop
 run "$d4m" drop "$db" TedgeT
 expect_err "drop the transpose alone" 1 <<'EOF'
