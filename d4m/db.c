@@ -528,14 +528,18 @@ static int holds_volume(bool *yes, d4m_db *db, uint32_t id)
     return rc;
 }
 
-int d4m__table_writable(const d4m_table *t, const char *what)
+int d4m__table_writable(const d4m_table *t)
 {
     if (d4m_kv__readonly(t->db->kv))
         return d4m__error(D4M_EINVAL, "the database is open read-only");
     if (t->volume)
-        return d4m__error(D4M_EINVAL, "%s: '%s' holds a volume: it is written through the "
-                          "volume functions only (its entries would no longer be its voxels)",
-                          what, t->m.name);
+        return d4m__error(D4M_EINVAL, "'%s' holds a volume: it is written through the volume "
+                          "functions only (its entries would no longer be its voxels)",
+                          t->m.name);
+    if (t->m.role != ROLE_MAIN)
+        return d4m__error(D4M_EINVAL, "'%s' is the %s of another table: it is written through "
+                          "that table (else the two would disagree)", t->m.name,
+                          t->m.role == ROLE_TRANSPOSE ? "transpose" : "degree table");
     return 0;
 }
 
@@ -646,7 +650,7 @@ int d4m_table_add_col_combiner(d4m_table *t, d4m_key prefix, d4m_combiner c)
         return d4m__error(D4M_EINVAL, "addColCombiner: NULL argument");
     if (c < D4M_COMBINE_SUM || c > D4M_COMBINE_MAX)
         return d4m__error(D4M_EINVAL, "addColCombiner: unknown combiner %d", (int)c);
-    D4M_TRY(d4m__table_writable(t, "addColCombiner"));
+    D4M_TRY(d4m__table_writable(t));
     /* D4M passes 'Degree,' (a list): a trailing separator is not part of the
      * prefix when the key list form is used. */
     for (uint32_t i = 0; i < t->m.ncc; i++) {

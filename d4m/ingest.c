@@ -350,7 +350,7 @@ int d4m_ingest_begin(d4m_ingest **out, const char *db_path, const char *table,
         if (!rc)
             rc = d4m_table_open(&g->t, g->db, table);
         if (!rc)
-            rc = d4m__table_writable(g->t, "ingest");
+            rc = d4m__table_writable(g->t);
         if (!rc) {
             char *dir = NULL;
             rc = d4m_kv__tmpdir(&dir, g->db->kv);

@@ -891,9 +891,32 @@ static int rows_return(d4m_triples *t, d4m_csr *c, bool borrowed, const d4m_asso
  * table deg (either may be NULL), each as one sorted stream.  empty[i] set:
  * table i (0: m, 1: pair) is empty, so its split points come from this load;
  * resplit[i] says whether they changed. */
+/* Numeric keys are positions: an axis of an Assoc with a key k has k keys,
+ * and a load encodes (and counts) every one of them.  Past this many, an
+ * axis far sparser than its entries is refused rather than let run the
+ * machine out of memory (a single triple with key 2e9 would want ~40 GB). */
+#define SPARSE_AXIS_MAX ((uint64_t)1 << 26)
+
+static int check_sparse_axes(const d4m_assoc *a)
+{
+    uint64_t nnz = d4m_assoc_nnz(a);
+    for (int dim = 1; dim <= 2; dim++) {
+        uint64_t n = d4m_assoc_key_count(a, dim);
+        if (d4m_assoc_key_kind(a, dim) == D4M_NUM && n > SPARSE_AXIS_MAX && n / 16 > nnz)
+            return d4m__error(D4M_ETOOBIG, "%s key %llu with only %llu entries: a put "
+                              "works in memory proportional to its largest integer key (as "
+                              "an Assoc's numeric keys are positions 1..n); keys this sparse "
+                              "(ids, times) belong in a string-keyed table",
+                              dim == 1 ? "row" : "column", (unsigned long long)n,
+                              (unsigned long long)nnz);
+    }
+    return 0;
+}
+
 int d4m__load_assoc(d4m_sink *s, d4m_meta *m, d4m_meta *pair, const d4m_meta *deg,
                     const d4m_assoc *a, const bool empty[2], bool resplit[2], bool follows)
 {
+    D4M_TRY(check_sparse_axes(a));
     put_state p;
     memset(&p, 0, sizeof p);
     d4m_meta *tables[2] = { m, pair };

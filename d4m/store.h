@@ -57,8 +57,8 @@ struct d4m_table {
 };
 
 /* 0 if t may be written; else why not (a read-only database, a volume's
- * table), as an error of the call named what. */
-int d4m__table_writable(const d4m_table *t, const char *what);
+ * table). */
+int d4m__table_writable(const d4m_table *t);
 void d4m__meta_free(d4m_meta *m);
 int d4m__meta_encode(d4m_buf *b, const d4m_meta *m);
 int d4m__meta_decode(d4m_meta *m, const char *p, size_t n);

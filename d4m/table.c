@@ -37,7 +37,7 @@ int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags)
         return d4m__error(D4M_EINVAL, "put: NULL argument");
     if (flags & ~D4M_PUT_BULK)
         return d4m__error(D4M_EINVAL, "put: unknown flags 0x%x", flags);
-    D4M_TRY(d4m__table_writable(t, "put"));
+    D4M_TRY(d4m__table_writable(t));
     if (d4m_assoc_is_empty(a))
         return 0;
     bool bulk = (flags & D4M_PUT_BULK) != 0 || d4m_assoc_nnz(a) >= PUT_FILES_MIN;
@@ -82,7 +82,7 @@ int d4m_table_delete(d4m_table *t, d4m_vec row, d4m_vec col)
 {
     if (!t)
         return d4m__error(D4M_EINVAL, "delete: NULL table");
-    D4M_TRY(d4m__table_writable(t, "delete"));
+    D4M_TRY(d4m__table_writable(t));
     size_t n = row.n > col.n ? row.n : col.n;
     if ((row.n != n && row.n != 1) || (col.n != n && col.n != 1))
         return d4m__error(D4M_ELENGTH, "delete: %zu rows and %zu columns", row.n, col.n);

@@ -125,7 +125,11 @@ int d4m_table_info_get(d4m_table_info *info, d4m_table *t);
 #define D4M_PUT_BULK 0x1u   /* sorted files + one atomic ingest, no log:
                                all-or-nothing, for large loads */
 
-/* put(T, A): every entry of a (and its transpose, degrees).  Without
+/* put(T, A): every entry of a (and its transpose, degrees).  A transpose or
+ * degree table, and a volume's table, are written through their own table
+ * only (D4M_EINVAL).  Numeric keys are positions: a put works in memory
+ * proportional to its largest integer key, and one past 2^26 with 16 times
+ * fewer entries than that is refused (D4M_ETOOBIG).  Without
  * D4M_PUT_BULK, a put of fewer than 262,144 entries goes through the log in
  * batches (a process killed during it may leave some batches in, never half
  * an entry); a larger one is a load of sorted files, all-or-nothing. */

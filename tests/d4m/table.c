@@ -637,8 +637,27 @@ Test(table_pair, column_query_reads_the_transpose, .fini = tmpdb_fini)
     tmpdb d = tmpdb_new();
     d4m_table *t = query_table(d.db, "P", 1);
     d4m_table *pt = topen(d.db, "PT");
+    /* The transpose is written through its table only: a put into it is
+     * refused, so the entry (zz, x) only P's column queries can see is
+     * written raw, (x, zz) in PT. */
     static const double nine[] = { 9 };
-    put_num(pt, "x ", "zz ", nine, 1, 0);   /* (zz, x) as seen from P */
+    d4m_assoc *one = lists_num("x ", "zz ", nine, 1);
+    CHECK_FAILS(d4m_table_put(pt, one, 0), D4M_EINVAL);
+    cr_assert(strstr(d4m_error_message(), "is the transpose of another table"), "%s",
+              d4m_error_message());
+    d4m_assoc_free(one);
+    d4m_buf k = { NULL, 0, 0 }, v = { NULL, 0, 0 };
+    d4m_kv__put_table_id(&k, pt->m.id);
+    CHECK_OK(d4m_kv__encode_str(&k, K("x")));
+    CHECK_OK(d4m_kv__encode_str(&k, K("zz")));
+    CHECK_OK(d4m_kv__encode_num_value(&v, 9));
+    d4m_kv_batch *b = NULL;
+    CHECK_OK(d4m_kv__batch_new(&b));
+    d4m_kv__batch_put(b, (d4m_key){ k.p, k.len }, (d4m_key){ v.p, v.len });
+    CHECK_OK(d4m_kv__batch_write(d.db->kv, b, false));
+    d4m_kv__batch_free(b);
+    d4m__buf_free(&k);
+    d4m__buf_free(&v);
     ASSERT_GET(t, NULL, "x ", "(a,x)  1\n(b,x)  3\n(d,x)  6\n(zz,x)  9\n");
     ASSERT_GET(t, ":", "x : y ",
                "(a,x)  1\n(b,x)  3\n(d,x)  6\n(zz,x)  9\n(ab,y)  2\n(c,y)  5\n");
@@ -1224,6 +1243,39 @@ Test(table_int_keys, query_errors, .fini = tmpdb_fini)
     get_fails(t, "abc ", NULL, D4M_EPARSE);
     get_fails(t, "a : 3 ", NULL, D4M_EPARSE);
     get_fails(t, "1 ", "x ", D4M_EPARSE);
+    d4m_table_close(t);
+    tmpdb_free(&d);
+}
+
+/* A put works in memory proportional to its largest integer key (numeric
+ * keys are positions): one far sparser than its entries is refused with a
+ * reason instead of running the machine out of memory; nothing is written. */
+Test(table_int_keys, far_sparse_keys_are_refused, .fini = tmpdb_fini)
+{
+    tmpdb d = tmpdb_new();
+    d4m_table *t = int_table(d.db, "N", 1, 1);
+    static const double big[] = { 9007199254740992.0, 2e9 }, one[] = { 1 }, v[] = { 7 };
+    for (int i = 0; i < 2; i++) {
+        CHECK_FAILS(d4m_table_put_triples(t, d4m_vec_num(&big[i], 1), d4m_vec_num(one, 1),
+                                          d4m_vec_num(v, 1), 0), D4M_ETOOBIG);
+        cr_assert(strstr(d4m_error_message(), "string-keyed table"), "%s", d4m_error_message());
+        CHECK_FAILS(d4m_table_put_triples(t, d4m_vec_num(one, 1), d4m_vec_num(&big[i], 1),
+                                          d4m_vec_num(v, 1), D4M_PUT_BULK), D4M_ETOOBIG);
+    }
+    cr_assert_eq(nnz(t), 4, "nothing written");
+    /* A large key is fine while the entries are not far sparser. */
+    static const double ok[] = { 1000000 };
+    CHECK_OK(d4m_table_put_triples(t, d4m_vec_num(ok, 1), d4m_vec_num(one, 1),
+                                   d4m_vec_num(v, 1), 0));
+    ASSERT_GET(t, "1000000 ", NULL, "(1000000,1)  7\n");
+    /* Its transpose and degree table are written through it only. */
+    d4m_table *tt = topen(d.db, "NT"), *td = topen(d.db, "NDeg");
+    CHECK_FAILS(d4m_table_put_triples(tt, d4m_vec_num(one, 1), d4m_vec_num(one, 1),
+                                      d4m_vec_num(v, 1), 0), D4M_EINVAL);
+    CHECK_FAILS(d4m_table_delete(td, d4m_vec_num(one, 1), d4m_vec_num(one, 1)), D4M_EINVAL);
+    cr_assert_eq(nnz(tt), 5);
+    d4m_table_close(tt);
+    d4m_table_close(td);
     d4m_table_close(t);
     tmpdb_free(&d);
 }
