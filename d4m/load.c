@@ -16,7 +16,6 @@
  * fetched ahead of the entries that need them.
  */
 #define _GNU_SOURCE   /* qsort_r */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,6 @@
 #include "store.h"
 #include "internal.h"   /* d4m__csr_borrow: the row-major triples of a load */
 
-#define BATCH_ENTRIES 100000
 
 /* ------------------------------------------------------- encoded keys */
 
@@ -100,53 +98,12 @@ d4m_combiner d4m__col_combiner(const d4m_meta *m, d4m_key col)
 
 /* ------------------------------------------------------------- sinks */
 
-/* The normal path overlaps building one batch with writing the previous:
- * a full batch goes to a writer thread while the stream fills the other.
- * Each batch is still written whole and in order; the put returns only
- * after the last write has returned. */
-static void *write_batch_thread(void *arg)
-{
-    d4m_sink *s = arg;
-    s->inflight_rc = d4m_kv__batch_write(s->kv, s->inflight, false);
-    if (s->inflight_rc)
-        snprintf(s->inflight_msg, sizeof s->inflight_msg, "%s", d4m_error_message());
-    return NULL;
-}
-
-/* Wait for the batch in flight; its error, recorded in this thread. */
-static int sink_wait(d4m_sink *s)
-{
-    if (!s->writing)
-        return 0;
-    pthread_join(s->writer, NULL);
-    s->writing = false;
-    d4m_kv__batch_clear(s->inflight);
-    if (s->inflight_rc)
-        return d4m__error(s->inflight_rc, "%s", s->inflight_msg);
-    return 0;
-}
-
+/* The normal path: the put's one batch, written through the log when the
+ * put is committed. */
 static int sink_flush(d4m_sink *s)
 {
     if (s->bulk || !s->batch || d4m_kv__batch_count(s->batch) == 0)
         return 0;
-    D4M_TRY(sink_wait(s));
-    if (!s->inflight && d4m_kv__batch_new(&s->inflight) != 0)
-        s->inflight = NULL;
-    if (s->inflight) {
-        d4m_kv_batch *t = s->inflight;
-        s->inflight = s->batch;
-        s->batch = t;
-        s->inflight_rc = 0;
-        if (pthread_create(&s->writer, NULL, write_batch_thread, s) == 0) {
-            s->writing = true;
-            return 0;
-        }
-        /* No thread: write it here. */
-        t = s->inflight;
-        s->inflight = s->batch;
-        s->batch = t;
-    }
     int rc = d4m_kv__batch_write(s->kv, s->batch, false);
     d4m_kv__batch_clear(s->batch);
     return rc;
@@ -261,12 +218,14 @@ int d4m__sink_begin(d4m_sink *s, const d4m_meta *m, bool follows)
 int d4m__sink_add(d4m_sink *s, d4m_key key, d4m_key row, d4m_key val, bool merge)
 {
     if (!s->bulk) {
+        /* One write batch for the whole put, written at the end: atomic,
+         * so that a process killed meanwhile leaves none of it, rather
+         * than a table without its transpose or degrees (a put of this
+         * kind has fewer than PUT_FILES_MIN entries; d4m/table.c). */
         if (merge)
             d4m_kv__batch_merge(s->batch, key, val);
         else
             d4m_kv__batch_put(s->batch, key, val);
-        if (d4m_kv__batch_count(s->batch) >= BATCH_ENTRIES)
-            return sink_flush(s);
         return 0;
     }
     /* Past the split point of the current shard: the next file. */
@@ -298,19 +257,14 @@ void d4m__sink_discard(d4m_sink *s)
     free(s->files);
     free(s->tmpdir);
     free(s->prefix);
-    sink_wait(s);
     d4m_kv__batch_free(s->batch);
-    d4m_kv__batch_free(s->inflight);
     memset(s, 0, sizeof *s);
 }
 
 int d4m__sink_close(d4m_sink *s)
 {
-    if (!s->bulk) {
-        int rc = sink_flush(s);
-        int rc2 = sink_wait(s);
-        return rc ? rc : rc2;
-    }
+    if (!s->bulk)
+        return sink_flush(s);
     D4M_TRY(stream_close(s, &s->cur));
     return stream_close(s, &s->held);
 }

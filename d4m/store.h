@@ -125,11 +125,6 @@ typedef struct d4m_sink {
     bool bulk;
     bool keep_files;          /* discard leaves the files (handed to rank 0) */
     d4m_kv_batch *batch;
-    d4m_kv_batch *inflight;   /* being written by the writer thread */
-    pthread_t writer;
-    bool writing;
-    int inflight_rc;
-    char inflight_msg[512];
     d4m_sink_stream cur, held; /* the stream written, one parked to go on */
     char *tmpdir, *prefix;
     d4m_load_file *files;

@@ -129,10 +129,10 @@ int d4m_table_info_get(d4m_table_info *info, d4m_table *t);
  * degree table, and a volume's table, are written through their own table
  * only (D4M_EINVAL).  Numeric keys are positions: a put works in memory
  * proportional to its largest integer key, and one past 2^26 with 16 times
- * fewer entries than that is refused (D4M_ETOOBIG).  Without
- * D4M_PUT_BULK, a put of fewer than 262,144 entries goes through the log in
- * batches (a process killed during it may leave some batches in, never half
- * an entry); a larger one is a load of sorted files, all-or-nothing. */
+ * fewer entries than that is refused (D4M_ETOOBIG).  A put is all or
+ * nothing, with its transpose and degrees: without D4M_PUT_BULK, one of
+ * fewer than 262,144 entries is one write batch through the log; a larger
+ * one is a load of sorted files in one atomic ingest. */
 int d4m_table_put(d4m_table *t, const d4m_assoc *a, unsigned flags);
 /* putTriple(T, r, c, v): n triples (vectors of length n or 1, as in
  * d4m_assoc_build).  On integer-keyed tables keys are numbers (D4M_NUM) or

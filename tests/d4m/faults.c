@@ -784,6 +784,11 @@ Test(db_crash, random_kills_keep_acknowledged_puts, .init = setup, .fini = clean
 
 /* The big-load writer: batch 0 (normal put, "A 0"), then "R" and the big
  * load with D4M_PUT_BULK ("A 1"), then waits to be killed. */
+/* The flags of the big load: a bulk load, or a normal put (200,000 entries,
+ * under the size that turns a put into a load of files: one write batch
+ * with the transpose and degrees, which once went in several). */
+static unsigned g_big_flags = D4M_PUT_BULK;
+
 static int bulk_writer(int fd, void *ctx)
 {
     const char *dir = ctx;
@@ -800,7 +805,7 @@ static int bulk_writer(int fd, void *ctx)
     big_add(&big);
     CTRY(trip_build(&ab, &big));
     dprintf(fd, "R\n");
-    CTRY(d4m_table_put(t, ab, D4M_PUT_BULK));
+    CTRY(d4m_table_put(t, ab, g_big_flags));
     dprintf(fd, "A 1\n");
     for (;;)
         pause();
@@ -855,7 +860,7 @@ static int bulk_verify(int fd, void *vctx)
     for (int k = 1; k < B_MAX; k++)
         CCHECK(present[k] == 0, "batch %d, never put, has %d entries", k, present[k]);
     CCHECK(big == 0 || big == (size_t)BIG_ROWS * BIG_PER_ROW,
-           "the interrupted bulk load is half there: %zu of %d entries", big,
+           "the interrupted load is half there: %zu of %d entries", big,
            BIG_ROWS * BIG_PER_ROW);
     CCHECK(!x->acked || big != 0, "the acknowledged bulk load is missing");
     trip want = { 0 };
@@ -976,6 +981,23 @@ Test(db_crash, kill_during_bulk_load_is_all_or_nothing, .init = setup, .fini = c
     cr_log_info("db_crash bulk: a load takes %ld ms; %d of %d interrupted loads found "
                 "complete, %d left files in d4m-tmp; %ld ms in all", dur, found, runs, leftovers,
                 now_ms() - t0);
+}
+
+Test(db_crash, kill_during_large_normal_put_is_all_or_nothing, .init = setup, .fini = cleanup)
+{
+    g_big_flags = 0;
+    long t0 = now_ms();
+    int present, left;
+    long dur = bulk_run(0, -1, &present, &left);
+    cr_assert_eq(present, 1, "the acknowledged put is not there");
+    int found = 0, runs = 4;
+    for (int i = 0; i < runs; i++) {
+        long d = dur * (5 + 35 * i) / 100 + rng_range(0, dur / 10 + 1);
+        bulk_run(1 + i, d, &present, &left);
+        found += present;
+    }
+    cr_log_info("db_crash normal put: a put takes %ld ms; %d of %d interrupted puts found "
+                "complete; %ld ms in all", dur, found, runs, now_ms() - t0);
 }
 
 /* ----------------------------------------------------------- db_faults */
