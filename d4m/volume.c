@@ -129,8 +129,15 @@ uint64_t d4m_box_voxels(const d4m_box *b)
 {
     if (!b || b->z1 < b->z0 || b->y1 < b->y0 || b->x1 < b->x0)
         return 0;
-    return (uint64_t)(b->z1 - b->z0 + 1) * (uint64_t)(b->y1 - b->y0 + 1) *
-           (uint64_t)(b->x1 - b->x0 + 1);
+    /* Edges in unsigned arithmetic (an edge of 2^64 wraps to 0: saturate),
+     * the product saturated at UINT64_MAX. */
+    uint64_t e[3] = { (uint64_t)b->z1 - (uint64_t)b->z0 + 1, (uint64_t)b->y1 - (uint64_t)b->y0 + 1,
+                      (uint64_t)b->x1 - (uint64_t)b->x0 + 1 };
+    uint64_t n = 1;
+    for (int i = 0; i < 3; i++)
+        if (e[i] == 0 || __builtin_mul_overflow(n, e[i], &n))
+            return UINT64_MAX;
+    return n;
 }
 
 /* ------------------------------------------------------- volume record */

@@ -1027,6 +1027,12 @@ static int cmd_volume(const command *c, int argc, char **argv)
         rc = d4m_volume_info_get(&in, v);
         uint64_t nv = d4m_box_voxels(&b);
         size_t es = d4m_dtype_size(in.dtype);
+        if (rc >= 0 && (b.z0 < 0 || b.z1 >= in.nz || b.y0 < 0 || b.y1 >= in.ny || b.x0 < 0 ||
+                        b.x1 >= in.nx))
+            rc = -1, ex = failf("the box z %" PRId64 ":%" PRId64 " y %" PRId64 ":%" PRId64
+                                " x %" PRId64 ":%" PRId64 " is not inside the volume z 0:%" PRId64
+                                " y 0:%" PRId64 " x 0:%" PRId64, b.z0, b.z1, b.y0, b.y1, b.x0,
+                                b.x1, in.nz - 1, in.ny - 1, in.nx - 1);
         if (rc >= 0 && nv > (uint64_t)1 << 31)
             rc = -1, ex = failf("the box has %" PRIu64 " voxels; write it with --out", nv);
         if (rc >= 0 && !(buf = malloc((size_t)nv * es + 1)))

@@ -116,7 +116,8 @@ typedef struct d4m_box {
     int64_t z0, z1, y0, y1, x0, x1;
 } d4m_box;
 
-/* Voxels in a box (0 if it is empty or inverted). */
+/* Voxels in a box (0 if it is empty or inverted; UINT64_MAX if there are
+ * more than that). */
 uint64_t d4m_box_voxels(const d4m_box *b);
 
 /* ---------------------------------------------------------------- ingest */

@@ -924,6 +924,11 @@ expect "the whole cube written back equals the source" <"$tmp/cube_dump"
 # errors: a message on stderr, a non-zero status, nothing half-written
 run "$d4m" volume "$vdb" cube 0:2 0:0 0:0
 expect_fail "volume: a box outside the volume" 1 "d4m: volume: "
+for box in "0:9223372036854775807 0 0" "0 0:4294967295 0:4294967295" "0 0 9223372036854775806:9223372036854775807"; do
+    # shellcheck disable=SC2086
+    run "$d4m" volume "$vdb" cube $box
+    expect_fail "volume: a box of huge ranges ($box)" 1 "d4m: volume: the box z "
+done
 run "$d4m" volume "$vdb" stack 0:1 0:1 0:3 --out "$vd/bad.fits"
 expect_fail "volume --out: a box outside the volume" 1 "d4m: volume: "
 if [ -e "$vd/bad.fits" ]; then fail "a failed --out left a file"; else pass; fi

@@ -507,6 +507,23 @@ Test(volume_fits, keywords_kept_and_written_back)
 /* ------------------------------------------------------------------ boxes */
 
 /* A u16 volume with edges that are not multiples of the brick. */
+/* Voxel counts: exact, 0 for empty or inverted boxes, saturated rather than
+ * wrapped or overflowed for boxes larger than 2^64. */
+Test(volume_box, voxel_counts)
+{
+    d4m_box b = { 0, 1, 0, 2, 0, 3 };
+    cr_assert_eq(d4m_box_voxels(&b), 24);
+    d4m_box inv = { 2, 1, 0, 0, 0, 0 };
+    cr_assert_eq(d4m_box_voxels(&inv), 0);
+    cr_assert_eq(d4m_box_voxels(NULL), 0);
+    d4m_box all = { INT64_MIN, INT64_MAX, 0, 0, 0, 0 };
+    cr_assert_eq(d4m_box_voxels(&all), UINT64_MAX);
+    d4m_box sq = { 0, 0, 0, ((int64_t)1 << 32) - 1, 0, ((int64_t)1 << 32) - 1 };
+    cr_assert_eq(d4m_box_voxels(&sq), UINT64_MAX);
+    d4m_box edge = { 0, INT64_MAX, 0, 0, 0, 0 };
+    cr_assert_eq(d4m_box_voxels(&edge), (uint64_t)INT64_MAX + 1);
+}
+
 Test(volume_box, identical_in_every_layout)
 {
     fixture f = fx_new();
