@@ -285,12 +285,30 @@ int d4m_db_open(d4m_db **out, const char *path, unsigned flags)
     return 0;
 }
 
+/* Handles outlive a close of what they depend on: a table (and its
+ * iterators) keeps its database open, an iterator its table, until they are
+ * closed too.  RocksDB asserts (aborting the process) if a database closes
+ * under a live iterator or snapshot. */
 void d4m_db_close(d4m_db *db)
 {
     if (!db)
         return;
+    if (db->open_tables) {
+        db->closed = true;
+        return;
+    }
     d4m_kv__close(db->kv);
     free(db);
+}
+
+void d4m__db_release(d4m_db *db)
+{
+    if (db->open_tables)
+        db->open_tables--;
+    if (db->closed && !db->open_tables) {
+        d4m_kv__close(db->kv);
+        free(db);
+    }
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -569,16 +587,15 @@ int d4m_table_open(d4m_table **out, d4m_db *db, const char *name)
         return rc;
     }
     db->open_tables++;
+    t->counted = true;
     *out = t;
     return 0;
 }
 
-void d4m_table_close(d4m_table *t)
+static void table_free(d4m_table *t)
 {
-    if (!t)
-        return;
-    if (t->m.name && t->db->open_tables)
-        t->db->open_tables--;
+    if (t->counted)
+        d4m__db_release(t->db);
     d4m__meta_free(&t->m);
     if (t->pair) {
         d4m__meta_free(t->pair);
@@ -589,6 +606,25 @@ void d4m_table_close(d4m_table *t)
         free(t->deg);
     }
     free(t);
+}
+
+void d4m_table_close(d4m_table *t)
+{
+    if (!t)
+        return;
+    if (t->iters) {
+        t->closed = true;
+        return;
+    }
+    table_free(t);
+}
+
+void d4m__table_iter_gone(d4m_table *t)
+{
+    if (t->iters)
+        t->iters--;
+    if (t->closed && !t->iters)
+        table_free(t);
 }
 
 int d4m_table_drop(d4m_db *db, const char *name)

@@ -44,7 +44,8 @@ typedef struct d4m_meta {
 struct d4m_db {
     d4m_kv *kv;
     unsigned flags;
-    unsigned open_tables;
+    unsigned open_tables;  /* table and volume handles still open */
+    bool closed;           /* d4m_db_close was called: closes with the last */
 };
 
 struct d4m_table {
@@ -54,7 +55,17 @@ struct d4m_table {
     d4m_meta *deg;         /* its degree table, or NULL */
     bool volume;           /* it holds a volume (d4m/volume.c): written through
                               the volume API only */
+    bool counted;          /* in db->open_tables */
+    unsigned iters;        /* iterators still open over it */
+    bool closed;           /* d4m_table_close was called: freed with the last */
 };
+
+/* A table or volume handle of db is gone: closes db if d4m_db_close was
+ * called and it was the last. */
+void d4m__db_release(d4m_db *db);
+/* An iterator over t is gone: frees t if d4m_table_close was called and it
+ * was the last. */
+void d4m__table_iter_gone(d4m_table *t);
 
 /* 0 if t may be written; else why not (a read-only database, a volume's
  * table). */

@@ -401,6 +401,7 @@ typedef struct scan_reader {
 
 struct d4m_table_iter {
     d4m_table *t;
+    bool counted;             /* in t->iters: t stays until this is freed */
     const d4m_meta *m;        /* the table scanned: t->m or its transpose */
     bool transposed;          /* scanning the transpose: swap row and col */
     d4m_query *filter;        /* on the inner key (col of the scanned table):
@@ -462,7 +463,10 @@ void d4m_table_iter_free(d4m_table_iter *x)
     reader_blocks_free(x->rd);
     free(x->rd);
     d4m_query_free(x->filter);
+    d4m_table *t = x->counted ? x->t : NULL;
     free(x);
+    if (t)
+        d4m__table_iter_gone(t);
 }
 
 /* The first split point of m strictly inside (lo, hi), as a full key in
@@ -538,6 +542,8 @@ int d4m_table_iter_new(d4m_table_iter **out, d4m_table *t, const d4m_query *rows
         return rc;
     }
     x->done = x->nr == 0;
+    t->iters++;
+    x->counted = true;
     *out = x;
     return 0;
 }

@@ -1453,6 +1453,7 @@ int d4m_volume_open(d4m_volume **out, d4m_db *db, const char *table)
         return rc;
     }
     vol->db = db;
+    db->open_tables++;   /* the database stays open until this closes */
     *out = vol;
     return 0;
 }
@@ -1461,6 +1462,8 @@ void d4m_volume_close(d4m_volume *v)
 {
     if (!v)
         return;
+    if (v->db)
+        d4m__db_release(v->db);
     free(v->rec.cards);
     for (int i = 0; i < MAX_WORKERS; i++) {
         d4m__buf_free(&v->w[i].scratch);

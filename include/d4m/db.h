@@ -29,8 +29,9 @@
  * snapshot taken when they start, whatever writes go on meanwhile.
  *
  * Handles: d4m_db and d4m_table are the caller's and freed with
- * d4m_db_close / d4m_table_close (a table handle must be closed before its
- * database).  One handle may be used by one thread at a time.
+ * d4m_db_close / d4m_table_close, in any order: a table (or volume) handle
+ * keeps its database open, and an iterator its table, until they are closed
+ * too.  One handle may be used by one thread at a time.
  */
 #ifndef D4M_DB_H
 #define D4M_DB_H
@@ -58,7 +59,8 @@ typedef struct d4m_table_iter d4m_table_iter;
  * D4M_EBUSY (another process has it open for writing), D4M_ECORRUPT,
  * D4M_EIO, D4M_ENOSPC, D4M_EINVAL. */
 int d4m_db_open(d4m_db **out, const char *path, unsigned flags);
-/* Close; accepts NULL.  Open table handles must be closed first. */
+/* Close; accepts NULL.  With table, volume or iterator handles still open,
+ * the database closes when the last of them does. */
 void d4m_db_close(d4m_db *db);
 
 /* The names of the tables, sorted; *names is one allocation holding the

@@ -1055,6 +1055,40 @@ Test(table_iter, queries_freed_after_new, .fini = tmpdb_fini)
     tmpdb_free(&d);
 }
 
+/* Handles outlive a close of what they depend on: an iterator keeps its
+ * table, and the table its database, until the iterator is freed (a
+ * database closed under a live iterator made RocksDB abort the process). */
+Test(table_iter, outlives_its_table_and_database, .fini = tmpdb_fini)
+{
+    tmpdb d = tmpdb_new();
+    d4m_table *t = iter_table(d.db, "T", 1);
+    d4m_table_iter *it = NULL, *it2 = NULL;
+    CHECK_OK(d4m_table_iter_new(&it, t, NULL, NULL, 2));
+    d4m_query *cq = qp("y ");
+    CHECK_OK(d4m_table_iter_new(&it2, t, NULL, cq, 1));
+    d4m_query_free(cq);
+    d4m_assoc *a = NULL;
+    CHECK_OK(d4m_table_iter_next(&a, it));
+    ASSERT_ASSOC(a, "(a,x)  1\n(a,y)  2\n");
+    d4m_assoc_free(a);
+    d4m_table_close(t);
+    d4m_db_close(d.db);
+    d.db = NULL;
+    const char *rest[] = { "(b,x)  3\n(c,x)  4\n", "(c,y)  5\n(d,y)  6\n", NULL };
+    check_chunks(it, rest);
+    d4m_table_iter_free(it);
+    /* Still open: the other iterator's. */
+    d4m_db *db2 = (d4m_db *)0x1;
+    CHECK_FAILS(d4m_db_open(&db2, d.dir, 0), D4M_EBUSY);
+    const char *ys[] = { "(a,y)  2\n", "(c,y)  5\n", "(d,y)  6\n", NULL };
+    check_chunks(it2, ys);
+    d4m_table_iter_free(it2);
+    /* The last handle closed the database: it opens again. */
+    CHECK_OK(d4m_db_open(&db2, d.dir, 0));
+    d4m_db_close(db2);
+    tmpdb_free(&d);
+}
+
 Test(table_iter, errors, .fini = tmpdb_fini)
 {
     tmpdb d = tmpdb_new();

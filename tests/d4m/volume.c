@@ -507,6 +507,25 @@ Test(volume_fits, keywords_kept_and_written_back)
 /* ------------------------------------------------------------------ boxes */
 
 /* A u16 volume with edges that are not multiples of the brick. */
+/* A volume handle keeps its database open until it is closed. */
+Test(volume_table, outlives_its_database)
+{
+    fixture f = fx_new();
+    img_spec s = { 16, 4, 3, 2, 1, 0, 0, 0, 1, 0 };
+    write_image(fx_path(&f, "a.fits"), &s);
+    ingest(&f, "B", fx_path(&f, "a.fits"), D4M_VOLUME_BRICKS, 2, 0, D4M_CODEC_LZ4, 0);
+    d4m_volume *v = vopen(&f, "B");
+    d4m_db_close(f.t.db);
+    f.t.db = NULL;
+    check_box(v, &s, whole(&s));
+    d4m_db *db = NULL;
+    CHECK_FAILS(d4m_db_open(&db, f.t.dir, 0), D4M_EBUSY);
+    d4m_volume_close(v);
+    CHECK_OK(d4m_db_open(&db, f.t.dir, 0));
+    d4m_db_close(db);
+    fx_free(&f);
+}
+
 /* Voxel counts: exact, 0 for empty or inverted boxes, saturated rather than
  * wrapped or overflowed for boxes larger than 2^64. */
 Test(volume_box, voxel_counts)
