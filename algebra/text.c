@@ -179,6 +179,11 @@ static int parse_number(double *x, d4m_key s)
     char *end = NULL;
     double v = strtod(tmp, &end);
     int ok = end == tmp + s.len && isfinite(v);
+    /* A nonzero number too small for a double (1e-400) would read as 0,
+     * which is no entry: the value would be lost.  It stays text. */
+    for (size_t i = 0; ok && v == 0 && i < s.len && s.ptr[i] != 'e' && s.ptr[i] != 'E'; i++)
+        if (s.ptr[i] >= '1' && s.ptr[i] <= '9')
+            ok = 0;
     if (tmp != small)
         free(tmp);
     if (ok)

@@ -54,7 +54,8 @@ int d4m_assoc_save_csv(const d4m_assoc *a, const char *path, const d4m_text_opti
 /* Is s a value the readers above take as a number?  A decimal number
  * [+-] (d+ [. d*] | . d+) [eE [+-] d+] with a finite value, read in the "C"
  * locale whatever the caller's: returns 1 and sets *x, or 0 (s is text:
- * "inf", "nan", " 1", "1e999" and "" are).  D4M_EINVAL for NULL arguments,
+ * "inf", "nan", " 1", "1e999", "1e-400" (nonzero, but it would read as 0)
+ * and "" are).  D4M_EINVAL for NULL arguments,
  * D4M_ENOMEM. */
 int d4m_parse_number(double *x, d4m_key s);
 

@@ -911,6 +911,9 @@ Test(text_number, decimal_numbers_and_text)
         { "+7E-1", 1, 0.7 }, { "0", 1, 0 }, { "1e", 0, 0 }, { "abc", 0, 0 }, { "", 0, 0 },
         { "inf", 0, 0 }, { "nan", 0, 0 }, { "1e999", 0, 0 }, { " 1", 0, 0 }, { "1 ", 0, 0 },
         { "0x10", 0, 0 }, { "1,5", 0, 0 }, { "-", 0, 0 }, { ".", 0, 0 },
+        /* too small for a double: it would read as 0, no entry; it stays text */
+        { "1e-400", 0, 0 }, { "-2.5E-999", 0, 0 }, { "0.0e-400", 1, 0 }, { "-0", 1, 0 },
+        { "0e5", 1, 0 }, { "4.9e-324", 1, 4.9e-324 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double x = -99;

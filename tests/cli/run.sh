@@ -521,6 +521,18 @@ expect_err "a non-integer key on an integer-keyed table" 1 <<EOF
 d4m: put: $tmp/badint.tsv:2: row key 'abc' is not an integer (the table has integer keys)
 EOF
 
+# A nonzero number too small for a double is kept as text, not lost as 0.
+printf 'u\tc\t1e-400\nu\td\t0.0e-400\nu\te\t4.9e-324\n' >"$tmp/tiny.tsv"
+run "$d4m" create "$db" Ttiny
+run "$d4m" put "$db" Ttiny "$tmp/tiny.tsv"
+expect "put numbers too small for a double" </dev/null
+run "$d4m" get "$db" Ttiny :
+expect "1e-400 stays text; 0.0e-400 is a zero, no entry" <<EOF
+u${tab}c${tab}1e-400
+u${tab}e${tab}4.94065645841247e-324
+EOF
+run "$d4m" drop "$db" Ttiny
+
 # ------------------------------------------------------------ get in chunks
 # get reads and prints the answer chunk by chunk: in chunks of 1, 2 or 3
 # triples (rows cut between chunks, chunks of numbers among chunks of
