@@ -315,6 +315,10 @@ static int fits_fail(int status, const char *path, const char *what)
         if (n > 0 && (size_t)n < sizeof all - used)
             used += (size_t)n;
     }
+    /* cfitsio quotes what it read, which may be any bytes of a damaged file */
+    for (size_t i = 0; i < used; i++)
+        if ((unsigned char)all[i] < 0x20 || (unsigned char)all[i] >= 0x7f)
+            all[i] = '?';
     return d4m__error(D4M_EFITS, "%s: %s: %s%s%s%s", path, what, text, used ? " (" : "",
                       all, used ? ")" : "");
 }
@@ -329,18 +333,58 @@ typedef struct fits_src {
     int64_t blank;
 } fits_src;
 
+/* The HDU n of a name ending in "[n]" (n decimal, 0 the primary): the
+ * length of the file name before it, or 0 if the name has no such end. */
+static size_t hdu_suffix(const char *path, int *n)
+{
+    size_t len = strlen(path);
+    if (len < 4 || path[len - 1] != ']')
+        return 0;
+    size_t i = len - 1;   /* at ']' */
+    while (i > 0 && path[i - 1] >= '0' && path[i - 1] <= '9')
+        i--;
+    size_t digits = len - 1 - i;
+    if (digits == 0 || digits > 5 || i < 2 || path[i - 1] != '[')
+        return 0;
+    *n = atoi(path + i);
+    return i - 1;
+}
+
 /* Open path at the HDU asked for: hdu >= 1 that HDU; 0 the one named in the
- * file name, else the first HDU with an image. */
+ * file name ("f.fits[2]", 0 the primary), else the first HDU with an image.
+ * The name is taken as it is (fits_open_diskfile): cfitsio's extended syntax
+ * could write files ("f.fits(out.fits)") or open URLs.  Only a trailing [n]
+ * is read, when path itself is no file. */
 static int fits_open(fitsfile **f, const char *path, int hdu)
 {
     int st = 0;
     *f = NULL;
-    if (hdu > 0) {
-        if (fits_open_file(f, path, READONLY, &st) == 0)
-            fits_movabs_hdu(*f, hdu, NULL, &st);
-    } else {
-        fits_open_image(f, path, READONLY, &st);
+    char *name = NULL;
+    struct stat sb;
+    int n = 0;
+    size_t plen = 0;
+    if (hdu == 0 && stat(path, &sb) != 0 && (plen = hdu_suffix(path, &n)) > 0) {
+        name = strndup(path, plen);
+        if (!name)
+            return D4M_ENOMEM;
+        hdu = n + 1;
     }
+    if (fits_open_diskfile(f, name ? name : path, READONLY, &st) == 0) {
+        if (hdu > 0) {
+            fits_movabs_hdu(*f, hdu, NULL, &st);
+        } else {
+            /* The first HDU with an image: the primary array, or the first
+             * image extension after an empty one. */
+            int naxis = 0, type = IMAGE_HDU;
+            fits_get_img_dim(*f, &naxis, &st);
+            while (!st && naxis == 0) {
+                fits_movrel_hdu(*f, 1, &type, &st);
+                if (!st && type == IMAGE_HDU)
+                    fits_get_img_dim(*f, &naxis, &st);
+            }
+        }
+    }
+    free(name);
     if (st) {
         int rc = fits_fail(st, path, hdu > 0 ? "cannot open that HDU" : "cannot open");
         if (*f) {

@@ -438,6 +438,21 @@ Test(volume_fits, any_hdu)
     CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "D", one, 1, &o), D4M_EFITS);
     o.hdu = 3;
     CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "D", one, 1, &o), D4M_EFITS);
+    /* Names are files, not cfitsio's extended syntax: one that would have
+     * cfitsio write a copy fails and writes nothing; one with brackets
+     * inside is a name like others. */
+    char made[300], trick[700];
+    snprintf(made, sizeof made, "%s", fx_path(&f, "made.fits"));
+    snprintf(trick, sizeof trick, "%s(%s)", fx_path(&f, "mef.fits"), made);
+    one[0] = trick;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "E", one, 1, NULL), D4M_EFITS);
+    struct stat sb;
+    cr_assert_neq(stat(made, &sb), 0, "cfitsio wrote %s", made);
+    cr_assert_eq(rename(fx_path(&f, "mef.fits"), fx_path(&f, "m[1]x.fits")), 0);
+    ingest(&f, "F", fx_path(&f, "m[1]x.fits"), D4M_VOLUME_TRIPLES, 0, 0, D4M_CODEC_RAW, 0);
+    d4m_volume *v = vopen(&f, "F");
+    check_box(v, &s, whole(&s));
+    d4m_volume_close(v);
     fx_free(&f);
 }
 
@@ -1076,6 +1091,28 @@ Test(volume_fault, box_out_of_range)
     CHECK_OK(d4m_volume_write_fits(v, NULL, fx_path(&f, "o[1].fits")));
     cr_assert_eq(stat(fx_path(&f, "o[1].fits"), &st), 0, "no file named o[1].fits");
     d4m_volume_close(v);
+    fx_free(&f);
+}
+
+/* A file of random bytes: a D4M_EFITS error whose message is printable
+ * (cfitsio quotes the bytes it read). */
+Test(volume_fault, garbage_message_is_printable)
+{
+    fixture f = fx_new();
+    const char *p = fx_path(&f, "g.fits");
+    FILE *g = fopen(p, "wb");
+    cr_assert_not_null(g);
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 2880; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        fputc((int)(x & 0xff), g);
+    }
+    fclose(g);
+    one[0] = p;
+    CHECK_FAILS(d4m_volume_ingest_fits(f.t.db, "G", one, 1, NULL), D4M_EFITS);
+    for (const char *m = d4m_error_message(); *m; m++)
+        cr_assert((unsigned char)*m >= 0x20 && (unsigned char)*m < 0x7f,
+                  "byte 0x%02x in the message", (unsigned char)*m);
     fx_free(&f);
 }
 
