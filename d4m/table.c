@@ -1401,7 +1401,9 @@ static int decode_pair(d4m_kind kind, d4m_key key, d4m_buf *ob, int64_t *ov, d4m
 
 int d4m_table_set_shards(d4m_table *t, unsigned shards)
 {
-    if (!t || shards == 0 || shards > 4096)
+    if (!t)
+        return d4m__error(D4M_EINVAL, "set_shards: NULL table");
+    if (shards == 0 || shards > 4096)
         return d4m__error(D4M_EINVAL, "set_shards: %u shards; 1 to 4096", shards);
     if (d4m_kv__readonly(t->db->kv))
         return d4m__error(D4M_EINVAL, "the database is open read-only");

@@ -2004,8 +2004,10 @@ int d4m_volume_read_assoc(d4m_assoc **out, d4m_volume *v, const d4m_box *b)
 
 int d4m_volume_write_fits(d4m_volume *v, const d4m_box *box, const char *path)
 {
-    if (!v || !path || !*path)
+    if (!v || !path)
         return d4m__error(D4M_EINVAL, "d4m_volume_write_fits: NULL argument");
+    if (!*path)
+        return d4m__error(D4M_EINVAL, "the FITS file name is empty");
     const vol_record *r = &v->rec;
     d4m_box whole = { 0, r->nz - 1, 0, r->ny - 1, 0, r->nx - 1 };
     const d4m_box *b = box ? box : &whole;

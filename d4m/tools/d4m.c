@@ -388,16 +388,16 @@ static int chunk_reserve(chunk *k, size_t bytes)
     return 0;
 }
 
-/* 1 if s is a decimal integer that fits int64 ([+-] d+). */
+/* 1 if s is a decimal integer key from 1 to 2^53 ([+] d+): integer keys
+ * are positions, as the library takes them. */
 static int is_int_key(const char *s, size_t n)
 {
     size_t i = 0;
-    int neg = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        neg = s[i++] == '-';
+    if (i < n && s[i] == '+')
+        i++;
     if (i == n)
         return 0;
-    uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    uint64_t v = 0, max = (uint64_t)1 << 53;
     for (; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')
             return 0;
@@ -406,7 +406,7 @@ static int is_int_key(const char *s, size_t n)
             return 0;
         v = v * 10 + d;
     }
-    return 1;
+    return v >= 1;
 }
 
 /* The input being read. */
@@ -466,7 +466,8 @@ static int parse_line(chunk *k, input *in, const char *line, size_t len)
             dst[m++] = ch;
         }
         if (j < 2 && in->int_keys && !is_int_key(dst, m))
-            return failf("%s:%llu: %s key '%.*s' is not an integer (the table has integer keys)",
+            return failf("%s:%llu: %s key '%.*s' is not an integer from 1 to 2^53 (the table "
+                         "has integer keys)",
                          in->name, in->line, field_names[j], (int)(m > 40 ? 40 : m), dst);
         f[2 * j] = k->used;
         f[2 * j + 1] = m;
@@ -1113,7 +1114,8 @@ static const command commands[] = {
       "trailing carriage return is dropped (CRLF files).  A value that parses\n"
       "entirely as a finite decimal number (3, -2.5, 1e3) is stored as a number,\n"
       "any other value as a string; a triple with an empty value is no entry and\n"
-      "is skipped.  On a table with integer keys, keys must be decimal integers.\n"
+      "is skipped.  On a table with integer keys, keys must be decimal integers\n"
+      "from 1 to 2^53.\n"
       "\n"
       "The input is written in chunks of N triples (default 65536), each with one\n"
       "store call, all or nothing (a process killed meanwhile leaves whole chunks,\n"

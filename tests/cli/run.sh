@@ -518,8 +518,13 @@ EOF
 printf '1\t2\t3\nabc\t1\t1\n' >"$tmp/badint.tsv"
 run "$d4m" put "$db" Tint "$tmp/badint.tsv"
 expect_err "a non-integer key on an integer-keyed table" 1 <<EOF
-d4m: put: $tmp/badint.tsv:2: row key 'abc' is not an integer (the table has integer keys)
+d4m: put: $tmp/badint.tsv:2: row key 'abc' is not an integer from 1 to 2^53 (the table has integer keys)
 EOF
+for k in 0 -3 9007199254740993 99999999999999999999; do
+    printf '%s\t1\t1\n' "$k" >"$tmp/badint2.tsv"
+    run "$d4m" put "$db" Tint "$tmp/badint2.tsv"
+    expect_fail "integer key $k out of range: named with its line" 1 "d4m: put: $tmp/badint2.tsv:1: row key '$k' is not an integer from 1 to 2^53"
+done
 
 # A nonzero number too small for a double is kept as text, not lost as 0.
 printf 'u\tc\t1e-400\nu\td\t0.0e-400\nu\te\t4.9e-324\n' >"$tmp/tiny.tsv"
