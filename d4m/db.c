@@ -546,7 +546,7 @@ static int holds_volume(bool *yes, d4m_db *db, uint32_t id)
     return rc;
 }
 
-int d4m__table_writable(const d4m_table *t)
+int d4m__table_writable(d4m_table *t)
 {
     if (d4m_kv__readonly(t->db->kv))
         return d4m__error(D4M_EINVAL, "the database is open read-only");
@@ -558,6 +558,25 @@ int d4m__table_writable(const d4m_table *t)
         return d4m__error(D4M_EINVAL, "'%s' is the %s of another table: it is written through "
                           "that table (else the two would disagree)", t->m.name,
                           t->m.role == ROLE_TRANSPOSE ? "transpose" : "degree table");
+    /* Still the table this handle opened: one dropped meanwhile would take
+     * the writes where nothing reads them.  Only this database handle can
+     * drop tables (RocksDB admits one writing process, and one open per
+     * process): the catalog is read again only after a drop. */
+    if (t->drops == t->db->drops)
+        return 0;
+    d4m_meta now;
+    int rc = d4m__meta_load(&now, t->db, t->m.name);
+    if (rc == D4M_ENOTFOUND)
+        return d4m__error(D4M_ENOTFOUND, "table '%s' was dropped after this handle opened it",
+                          t->m.name);
+    if (rc)
+        return rc;
+    bool same = now.id == t->m.id;
+    d4m__meta_free(&now);
+    if (!same)
+        return d4m__error(D4M_ENOTFOUND, "table '%s' was dropped (and made again) after this "
+                          "handle opened it", t->m.name);
+    t->drops = t->db->drops;
     return 0;
 }
 
@@ -588,6 +607,7 @@ int d4m_table_open(d4m_table **out, d4m_db *db, const char *name)
     }
     db->open_tables++;
     t->counted = true;
+    t->drops = db->drops;
     *out = t;
     return 0;
 }
@@ -665,6 +685,8 @@ int d4m_table_drop(d4m_db *db, const char *name)
     }
     if (!rc)
         rc = d4m_kv__batch_write(db->kv, b, true);
+    if (!rc)
+        db->drops++;   /* open handles check the catalog before they write */
     /* Give the space back now rather than at some later compaction. */
     for (int i = 0; i < 3 && !rc; i++) {
         if (!all[i])

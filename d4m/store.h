@@ -45,6 +45,8 @@ struct d4m_db {
     d4m_kv *kv;
     unsigned flags;
     unsigned open_tables;  /* table and volume handles still open */
+    uint64_t drops;        /* tables dropped through this handle (the only
+                              writer: RocksDB admits one writing process) */
     bool closed;           /* d4m_db_close was called: closes with the last */
 };
 
@@ -56,6 +58,7 @@ struct d4m_table {
     bool volume;           /* it holds a volume (d4m/volume.c): written through
                               the volume API only */
     bool counted;          /* in db->open_tables */
+    uint64_t drops;        /* db->drops when the table was last known there */
     unsigned iters;        /* iterators still open over it */
     bool closed;           /* d4m_table_close was called: freed with the last */
 };
@@ -69,7 +72,7 @@ void d4m__table_iter_gone(d4m_table *t);
 
 /* 0 if t may be written; else why not (a read-only database, a volume's
  * table). */
-int d4m__table_writable(const d4m_table *t);
+int d4m__table_writable(d4m_table *t);
 void d4m__meta_free(d4m_meta *m);
 int d4m__meta_encode(d4m_buf *b, const d4m_meta *m);
 int d4m__meta_decode(d4m_meta *m, const char *p, size_t n);

@@ -99,7 +99,8 @@ int d4m_table_create(d4m_db *db, const char *name, const d4m_table_options *opts
 int d4m_table_open(d4m_table **out, d4m_db *db, const char *name);
 void d4m_table_close(d4m_table *t);
 /* Delete a table and all its triples (D4M's deleteForce), with its transpose
- * and degree tables.  Errors: D4M_ENOTFOUND, D4M_EINVAL (a transpose or
+ * and degree tables.  Handles still open on it read nothing new, and their
+ * puts and deletes fail with D4M_ENOTFOUND.  Errors: D4M_ENOTFOUND, D4M_EINVAL (a transpose or
  * degree table named alone: its table would name nothing). */
 int d4m_table_drop(d4m_db *db, const char *name);
 

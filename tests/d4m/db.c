@@ -287,6 +287,35 @@ Test(db_tables, exists_and_not_found, .fini = tmpdb_fini)
     tmpdb_free(&t);
 }
 
+/* A handle whose table was dropped does not write where nothing reads: its
+ * puts fail (and its table, made again, is not touched). */
+Test(db_tables, stale_handle_does_not_write, .fini = tmpdb_fini)
+{
+    tmpdb t = tmpdb_new();
+    CHECK_OK(d4m_table_create(t.db, "T", NULL));
+    d4m_table *tb = NULL;
+    CHECK_OK(d4m_table_open(&tb, t.db, "T"));
+    d4m_key r[] = { K("a") }, c[] = { K("x") };
+    static const double v[] = { 1 };
+    CHECK_OK(d4m_table_put_triples(tb, d4m_vec_str(r, 1), d4m_vec_str(c, 1), d4m_vec_num(v, 1), 0));
+    CHECK_OK(d4m_table_drop(t.db, "T"));
+    CHECK_FAILS(d4m_table_put_triples(tb, d4m_vec_str(r, 1), d4m_vec_str(c, 1),
+                                      d4m_vec_num(v, 1), 0), D4M_ENOTFOUND);
+    cr_assert(strstr(d4m_error_message(), "was dropped"), "%s", d4m_error_message());
+    CHECK_OK(d4m_table_create(t.db, "T", NULL));
+    CHECK_FAILS(d4m_table_put_triples(tb, d4m_vec_str(r, 1), d4m_vec_str(c, 1),
+                                      d4m_vec_num(v, 1), D4M_PUT_BULK), D4M_ENOTFOUND);
+    CHECK_FAILS(d4m_table_delete(tb, d4m_vec_str(r, 1), d4m_vec_str(c, 1)), D4M_ENOTFOUND);
+    d4m_table *fresh = NULL;
+    CHECK_OK(d4m_table_open(&fresh, t.db, "T"));
+    uint64_t n = 7;
+    CHECK_OK(d4m_table_nnz(&n, fresh));
+    cr_assert_eq(n, 0);
+    d4m_table_close(fresh);
+    d4m_table_close(tb);
+    tmpdb_free(&t);
+}
+
 Test(db_tables, bad_options_and_names, .fini = tmpdb_fini)
 {
     tmpdb t = tmpdb_new();
