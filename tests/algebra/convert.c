@@ -345,9 +345,7 @@ Test(assoc_convert, norow_then_plus_with_positions)
     d4m_assoc_free(a);
 }
 
-/* ============================================================ udf */
-
-/* ============================================ val2col, col2type */
+/* ================================================ val2col, col2type */
 
 /* A small table of records: the exploded schema's reason to be. */
 static d4m_assoc *records(void)
@@ -443,6 +441,8 @@ Test(assoc_schema, errors_and_empty)
     d4m_assoc_free(n);
     d4m_assoc_free(a);
 }
+
+/* ============================================================ udf */
 
 static double minus_one_counting(double v, void *ctx)
 {

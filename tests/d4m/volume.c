@@ -521,7 +521,6 @@ Test(volume_fits, keywords_kept_and_written_back)
 
 /* ------------------------------------------------------------------ boxes */
 
-/* A u16 volume with edges that are not multiples of the brick. */
 /* A volume handle keeps its database open until it is closed. */
 Test(volume_table, outlives_its_database)
 {
@@ -558,6 +557,7 @@ Test(volume_box, voxel_counts)
     cr_assert_eq(d4m_box_voxels(&edge), (uint64_t)INT64_MAX + 1);
 }
 
+/* A u16 volume with edges that are not multiples of the brick. */
 Test(volume_box, identical_in_every_layout)
 {
     fixture f = fx_new();
