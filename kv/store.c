@@ -461,11 +461,20 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
                           strerror(e));
     }
     char *err = NULL;
+    /* What a failed open leaves is removed: only files it made itself. */
+    char lockp[4096], logp[4096];
+    snprintf(lockp, sizeof lockp, "%s/LOCK", path);
+    snprintf(logp, sizeof logp, "%s/LOG", path);
+    bool had_lock = access(lockp, F_OK) == 0, had_log = access(logp, F_OK) == 0;
     if (flags & D4M_KV_READONLY)
         kv->db = rocksdb_open_for_read_only(kv->opts, path, 0, &err);
     else
         kv->db = rocksdb_open(kv->opts, path, &err);
     if (err || !kv->db) {
+        if (!had_lock)
+            unlink(lockp);
+        if (!had_log)
+            unlink(logp);
         int rc = err ? d4m_kv__error(err, path)
                      : d4m__error(D4M_ESTORE, "%s: RocksDB did not open", path);
         if (rc == D4M_EBUSY)

@@ -109,6 +109,36 @@ Test(db_open, create_makes_the_directory, .fini = tmpdb_fini)
     rm_tree(dir);
 }
 
+/* A create that fails in a directory that is not a database (a junk
+ * CURRENT file) leaves the directory as it found it: no LOCK, no LOG. */
+Test(db_open, failed_create_leaves_nothing, .fini = tmpdb_fini)
+{
+    char dir[64];
+    tmpdir_new(dir);
+    char p[128];
+    snprintf(p, sizeof p, "%s/CURRENT", dir);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs("not a manifest name\n", f);
+    fclose(f);
+    d4m_db *db = NULL;
+    int rc = d4m_db_open(&db, dir, D4M_DB_CREATE);
+    cr_assert_lt(rc, 0, "a junk CURRENT opened");
+    cr_assert_null(db);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    char left[512] = "";
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            strncat(left, e->d_name, sizeof left - strlen(left) - 2);
+            strcat(left, " ");
+        }
+    closedir(d);
+    cr_assert_str_eq(left, "CURRENT ", "left in the directory: %s", left);
+    rm_tree(dir);
+}
+
 Test(db_open, bad_arguments, .fini = tmpdb_fini)
 {
     char dir[64];
