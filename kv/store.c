@@ -471,12 +471,14 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
     else
         kv->db = rocksdb_open(kv->opts, path, &err);
     if (err || !kv->db) {
-        if (!had_lock)
-            unlink(lockp);
-        if (!had_log)
-            unlink(logp);
         int rc = err ? d4m_kv__error(err, path)
                      : d4m__error(D4M_ESTORE, "%s: RocksDB did not open", path);
+        /* Busy: the LOCK is another process's (it may have made it just
+         * now), and removing it would let a third one in beside it. */
+        if (rc != D4M_EBUSY && !had_lock)
+            unlink(lockp);
+        if (rc != D4M_EBUSY && !had_log)
+            unlink(logp);
         if (rc == D4M_EBUSY)
             d4m__error(D4M_EBUSY, "%s is in use by another process (open it read-only to "
                        "read while it writes)", path);
