@@ -381,6 +381,23 @@ static int block_cache_mb(uint64_t *mb)
     return 0;
 }
 
+/* Remove the LOCK file path unless a process holds its lock (RocksDB
+ * locks it with fcntl): one made by a process opening the database at the
+ * same moment stays. */
+static void unlink_unlocked(const char *path)
+{
+    int fd = open(path, O_RDWR);
+    if (fd < 0)
+        return;
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) == 0)
+        unlink(path);
+    close(fd);
+}
+
 int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
 {
     *out = NULL;
@@ -476,7 +493,7 @@ int d4m_kv__open(d4m_kv **out, const char *path, unsigned flags)
         /* Busy: the LOCK is another process's (it may have made it just
          * now), and removing it would let a third one in beside it. */
         if (rc != D4M_EBUSY && !had_lock)
-            unlink(lockp);
+            unlink_unlocked(lockp);
         if (rc != D4M_EBUSY && !had_log)
             unlink(logp);
         if (rc == D4M_EBUSY)
