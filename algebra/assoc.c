@@ -615,6 +615,16 @@ void d4m_triples_free(d4m_triples *t)
     free(t);
 }
 
+typedef struct { uint64_t col, row; double x; } col_entry;
+
+static int col_entry_cmp(const void *a, const void *b)
+{
+    const col_entry *p = a, *q = b;
+    if (p->col != q->col)
+        return p->col < q->col ? -1 : 1;
+    return (p->row > q->row) - (p->row < q->row);
+}
+
 int d4m_assoc_find(d4m_triples **out, const d4m_assoc *a, d4m_order order)
 {
     if (!out || !a)
@@ -645,6 +655,25 @@ int d4m_assoc_find(d4m_triples **out, const d4m_assoc *a, d4m_order order)
                 t->col[p] = c.j[p];
                 vals[p] = c.x[p];
             }
+    } else if (c.ncols / 4 > nnz + 4096) {
+        /* Far more columns than entries (a numeric position of 1e9): the
+         * counting sort would take memory by the number of columns; sort
+         * the entries by (column, row) instead. */
+        col_entry *e = d4m__malloc(d4m__mul((size_t)(nnz ? nnz : 1), sizeof *e));
+        if (!e) {
+            free(vals);
+            goto fail;
+        }
+        for (uint64_t k = 0; k < c.nvec; k++)
+            for (uint64_t p = c.p[k]; p < c.p[k + 1]; p++)
+                e[p] = (col_entry){ c.j[p], c.h[k], c.x[p] };
+        qsort(e, (size_t)nnz, sizeof *e, col_entry_cmp);
+        for (uint64_t p = 0; p < nnz; p++) {
+            t->row[p] = e[p].row;
+            t->col[p] = e[p].col;
+            vals[p] = e[p].x;
+        }
+        free(e);
     } else {
         /* Counting sort by column; rows stay ascending within a column. */
         cnt = d4m__calloc((size_t)c.ncols + 1, sizeof *cnt);

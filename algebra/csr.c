@@ -125,6 +125,55 @@ static void sort_row(uint64_t *j, double *x, uint64_t len, uint64_t *tj, double 
     }
 }
 
+/* Entries of from_triples_sparse, ordered by row, column, input order. */
+typedef struct { uint64_t i, j; size_t k; } sp_entry;
+
+static int sp_cmp(const void *a, const void *b)
+{
+    const sp_entry *x = a, *y = b;
+    if (x->i != y->i)
+        return x->i < y->i ? -1 : 1;
+    if (x->j != y->j)
+        return x->j < y->j ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Far fewer triples than rows: the counting sort below would cost memory
+ * and time by the number of rows (a position of 1e9 asked for 24 GB), so
+ * the triples themselves are sorted (stably: duplicates keep their input
+ * order for the collide rule) and built as sorted input, hypersparse. */
+static int from_triples_sparse(d4m_csr *c, uint64_t nrows, uint64_t ncols, const uint64_t *I,
+                               const uint64_t *J, const double *X, size_t n, d4m_collide how,
+                               d4m_collide_fn fn, void *ctx)
+{
+    sp_entry *e = d4m__malloc(d4m__mul(n ? n : 1, sizeof *e));
+    uint64_t *I2 = d4m__malloc(d4m__mul(n ? n : 1, sizeof *I2));
+    uint64_t *J2 = d4m__malloc(d4m__mul(n ? n : 1, sizeof *J2));
+    double *X2 = d4m__malloc(d4m__mul(n ? n : 1, sizeof *X2));
+    int rc = D4M_ENOMEM;
+    memset(c, 0, sizeof *c);
+    if (e && I2 && J2 && X2) {
+        for (size_t t = 0; t < n; t++)
+            e[t] = (sp_entry){ I[t], J[t], t };
+        qsort(e, n, sizeof *e, sp_cmp);
+        for (size_t t = 0; t < n; t++) {
+            I2[t] = e[t].i;
+            J2[t] = e[t].j;
+            X2[t] = X[e[t].k];
+        }
+        rc = from_sorted_triples(c, nrows, ncols, I2, J2, X2, n, how, fn, ctx);
+        if (!rc)
+            rc = check_finite(c, how);
+        if (rc)
+            d4m__csr_free(c);
+    }
+    free(e);
+    free(I2);
+    free(J2);
+    free(X2);
+    return rc;
+}
+
 /* Unsorted triples: one stable counting sort by row (each half of the
  * triples on its own core, half 0's entries of a row before half 1's, so
  * input order holds), straight into the CSR's j and x; then each row sorted
@@ -143,6 +192,8 @@ static int from_triples_sort(d4m_csr *c, uint64_t nrows, uint64_t ncols, const u
             d4m__csr_free(c);
         return rc;
     }
+    if (nrows / 4 > (uint64_t)n + 4096)
+        return from_triples_sparse(c, nrows, ncols, I, J, X, n, how, fn, ctx);
     int parts = n >= 50000 && how != D4M_COLLIDE_CALLBACK ? 2 : 1;
 #ifdef _OPENMP
     if (omp_get_max_threads() < 2)

@@ -142,6 +142,59 @@ static inline double fold(reduce_op op, double acc, double x)
  * columns drop out (sums that cancel; on a numeric axis, positions no entry
  * met) is a pass made to compact them.  Half 0 is folded before half 1
  * whatever the number of threads, so the sums do not depend on it. */
+typedef struct { uint64_t col, at; double x; } col_val;
+
+static int col_val_cmp(const void *a, const void *b)
+{
+    const col_val *p = a, *q = b;
+    if (p->col != q->col)
+        return p->col < q->col ? -1 : 1;
+    return (p->at > q->at) - (p->at < q->at);
+}
+
+/* dim 1 when a's numeric column axis is far longer than its entries (a
+ * position of 1e9): the dense accumulators of reduce_cols would take memory
+ * by the number of columns.  The entries are sorted by column (then by
+ * their place in a's arrays, so the fold order is fixed) and folded run by
+ * run. */
+static int reduce_cols_sparse(d4m_assoc **out, const d4m_assoc *a, reduce_op op,
+                              const d4m_csr *src)
+{
+    bool count = a->vkind == D4M_STR;
+    uint64_t nnz = src->p[src->nvec];
+    col_val *e = d4m__malloc(d4m__mul((size_t)(nnz ? nnz : 1), sizeof *e));
+    uint64_t *kept = d4m__malloc(d4m__mul((size_t)(nnz ? nnz : 1), sizeof *kept));
+    double *x = d4m__malloc(d4m__mul((size_t)(nnz ? nnz : 1), sizeof *x));
+    if (!e || !kept || !x) {
+        free(e);
+        free(kept);
+        free(x);
+        return D4M_ENOMEM;
+    }
+    for (uint64_t t = 0; t < nnz; t++)
+        e[t] = (col_val){ src->j[t], t, count ? 1 : src->x[t] };
+    qsort(e, (size_t)nnz, sizeof *e, col_val_cmp);
+    uint64_t m = 0;
+    for (uint64_t t = 0; t < nnz;) {
+        double v = op == RED_SUM ? 0.0 : NAN;
+        uint64_t j = e[t].col;
+        for (; t < nnz && e[t].col == j; t++)
+            v = fold(op, v, e[t].x);
+        if (kept_value(op, v)) {
+            kept[m] = j;
+            x[m] = v;
+            m++;
+        }
+    }
+    free(e);
+    if (m == 0) {
+        free(kept);
+        free(x);
+        return d4m_assoc_new_empty(out);
+    }
+    return reduced_assoc(out, &a->col, 2, kept, x, m, NULL);
+}
+
 static int reduce_cols(d4m_assoc **out, const d4m_assoc *a, reduce_op op)
 {
     bool count = a->vkind == D4M_STR;
@@ -150,6 +203,13 @@ static int reduce_cols(d4m_assoc **out, const d4m_assoc *a, reduce_op op)
     d4m_csr src;
     D4M_TRY(d4m__csr_borrow(&src, a));
     uint64_t nnz = src.p[src.nvec], len = src.ncols;
+    if (k->kind == D4M_NUM && len / 4 > nnz + 4096) {
+        int rc = reduce_cols_sparse(out, a, op, &src);
+        int rc2 = d4m__csr_return(a, &src);
+        if (rc2 && !rc)
+            d4m_assoc_free(*out), *out = NULL;
+        return rc ? rc : rc2;
+    }
     size_t lz = len ? (size_t)len : 1;
     int parts = nnz >= 100000 ? 2 : 1;
     double *x = d4m__malloc(d4m__mul(lz, sizeof *x));

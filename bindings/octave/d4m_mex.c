@@ -935,8 +935,77 @@ static void find_write(void *p)
  * order by column is a counting sort done here on two threads, straight into
  * the output arrays, and each distinct key is laid out once (keyslab) so
  * that writing a list is one small memcpy per entry. */
+/* A list of n items item(k) each followed by sep, as one char row. */
+static mxArray *list_of(size_t n, d4m_key (*item)(const d4m_assoc *, const d4m_triples *, size_t),
+                        const d4m_assoc *a, const d4m_triples *t, char sep)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++)
+        total += item(a, t, k).len + 1;
+    char *out = NULL;
+    mxArray *m = list_new(total, &out);
+    size_t w = 0;
+    for (size_t k = 0; k < n; k++) {
+        d4m_key x = item(a, t, k);
+        memcpy(out + w, x.ptr, x.len);
+        w += x.len;
+        out[w++] = sep;
+    }
+    list_done(m, out, total);
+    return m;
+}
+
+static d4m_key row_item(const d4m_assoc *a, const d4m_triples *t, size_t k)
+{
+    return d4m_assoc_key(a, 1, (size_t)t->row[k]);
+}
+
+static d4m_key val_item(const d4m_assoc *a, const d4m_triples *t, size_t k)
+{
+    return d4m_assoc_val_str(a, (size_t)t->sval[k]);
+}
+
+/* find of an Assoc whose numeric column axis is far longer than its entries
+ * (a position of 1e9): do_find's per-column counts would take memory by the
+ * number of columns, so the triples come in column order from the library
+ * (which sorts them) and are copied out one by one. */
+static void find_sparse_cols(int nlhs, mxArray *plhs[], const d4m_assoc *a, char rs, char vs)
+{
+    d4m_triples *t = NULL;
+    check(d4m_assoc_find(&t, a, D4M_ORDER_COL));
+    tmp_push(t, free_triples);
+    size_t n = t->n;
+    int want = nlhs ? nlhs : 1;
+    if (d4m_assoc_key_kind(a, 1) == D4M_STR) {
+        plhs[0] = list_of(n, row_item, a, t, rs);
+    } else {
+        plhs[0] = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+        for (size_t k = 0; k < n; k++)
+            mxGetPr(plhs[0])[k] = (double)t->row[k] + 1;
+    }
+    if (want >= 2) {
+        plhs[1] = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+        for (size_t k = 0; k < n; k++)
+            mxGetPr(plhs[1])[k] = (double)t->col[k] + 1;
+    }
+    if (want >= 3) {
+        if (t->sval) {
+            plhs[2] = list_of(n, val_item, a, t, vs);
+        } else {
+            plhs[2] = mxCreateUninitNumericMatrix(n, 1, mxDOUBLE_CLASS, mxREAL);
+            for (size_t k = 0; k < n; k++)
+                mxGetPr(plhs[2])[k] = t->val[k];
+        }
+    }
+}
+
 static void do_find(int nlhs, mxArray *plhs[], const d4m_assoc *a, char rs, char cs, char vs)
 {
+    if (d4m_assoc_key_kind(a, 2) == D4M_NUM &&
+        d4m_assoc_ncols(a) / 4 > d4m_assoc_nnz(a) + 4096) {
+        find_sparse_cols(nlhs, plhs, a, rs, vs);
+        return;
+    }
     d4m_triples *t = NULL;
     check(d4m_assoc_find(&t, a, D4M_ORDER_ROW));
     tmp_push(t, free_triples);

@@ -458,3 +458,58 @@ Test(assoc_reduce, column_sums_fold_the_halves_in_order_on_any_thread_count)
     CHECK_OK(d4m_set_threads(0));
     d4m_assoc_free(a);
 }
+
+/* ============================================== far-out numeric columns */
+
+/* Numeric column positions far beyond the entries (1e9 with a handful of
+ * entries): the column sums, maxima and minima, and find in column order,
+ * take memory by the entries, not by the positions (they took 24 GB), with
+ * the same answers as dense columns would give. */
+Test(assoc_reduce, far_out_numeric_columns)
+{
+    static const double r[] = { 1, 2, 2, 3, 1, 3 }, c[] = { 1e9, 5, 1e9, 5, 7, 7 },
+                        v[] = { 3, 4, -3, 1, 2, 6 };
+    d4m_assoc *a = NULL, *s = NULL;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_num(r, 6), d4m_vec_num(c, 6), d4m_vec_num(v, 6), NULL));
+    cr_assert_eq(d4m_assoc_ncols(a), 1000000000);
+    CHECK_OK(d4m_assoc_sum(&s, a, 1));
+    /* column 1e9 sums to 0: no entry */
+    ASSERT_ASSOC(s, "(1,5)  5\n(1,7)  8\n");
+    d4m_assoc_free(s);
+    CHECK_OK(d4m_assoc_max(&s, a, 1));
+    ASSERT_ASSOC(s, "(1,5)  4\n(1,7)  6\n(1,1000000000)  3\n");
+    d4m_assoc_free(s);
+    CHECK_OK(d4m_assoc_min(&s, a, 1));
+    ASSERT_ASSOC(s, "(1,5)  1\n(1,7)  2\n(1,1000000000)  -3\n");
+    d4m_assoc_free(s);
+    d4m_triples *t = NULL;
+    CHECK_OK(d4m_assoc_find(&t, a, D4M_ORDER_COL));
+    static const uint64_t wr[] = { 1, 2, 0, 2, 0, 1 }, wc[] = { 4, 4, 6, 6, 999999999, 999999999 };
+    static const double wv[] = { 4, 1, 2, 6, 3, -3 };
+    cr_assert_eq(t->n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        cr_assert_eq(t->row[i], wr[i], "entry %zu", i);
+        cr_assert_eq(t->col[i], wc[i], "entry %zu", i);
+        cr_assert_eq(t->val[i], wv[i], "entry %zu", i);
+    }
+    d4m_triples_free(t);
+    /* The transpose (built from unsorted triples with 1e9 rows). */
+    d4m_assoc *tr = NULL;
+    CHECK_OK(d4m_assoc_transpose(&tr, a));
+    CHECK_OK(d4m_assoc_sum(&s, tr, 2));
+    ASSERT_ASSOC(s, "(5,1)  5\n(7,1)  8\n");
+    d4m_assoc_free(s);
+    d4m_assoc_free(tr);
+    d4m_assoc_free(a);
+    /* Unsorted triples with far-out rows, duplicates folded in input order. */
+    static const double r2[] = { 7e8, 3, 7e8, 3 }, c2[] = { 1, 1, 1, 2 }, v2[] = { 5, 1, 9, 2 };
+    d4m_build_options o = D4M_BUILD_OPTIONS_INIT;
+    o.collide = D4M_COLLIDE_FIRST;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_num(r2, 4), d4m_vec_num(c2, 4), d4m_vec_num(v2, 4), &o));
+    ASSERT_ASSOC(a, "(3,1)  1\n(700000000,1)  5\n(3,2)  2\n");
+    d4m_assoc_free(a);
+    o.collide = D4M_COLLIDE_LAST;
+    CHECK_OK(d4m_assoc_build(&a, d4m_vec_num(r2, 4), d4m_vec_num(c2, 4), d4m_vec_num(v2, 4), &o));
+    ASSERT_ASSOC(a, "(3,1)  1\n(700000000,1)  9\n(3,2)  2\n");
+    d4m_assoc_free(a);
+}
