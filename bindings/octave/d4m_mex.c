@@ -752,8 +752,12 @@ static int pick_sep(const d4m_assoc *a, int want_rows, int want_cols, int want_v
     static const unsigned char pref[] = { '\n', ',', ' ', '\t', ';', '|' };
     for (size_t i = 0; i < sizeof pref; i++)
         if (!used[pref[i]]) return pref[i];
+    /* Not a letter or digit (nor '*'): a list ending in one is refused as
+     * missing its separator when the saved Assoc is built again. */
     for (int b = 1; b < 256; b++)
-        if (!used[b]) return b;
+        if (!used[b] && !(b >= '0' && b <= '9') && !(b >= 'A' && b <= 'Z') &&
+            !(b >= 'a' && b <= 'z') && b != '*')
+            return b;
     if (!used[0]) return 0;
     return -1;
 }
@@ -1255,7 +1259,8 @@ static double call_collide(double a, double b, void *vctx)
         return a;
     }
     double r = a;
-    if (out[0] && mxGetNumberOfElements(out[0]) == 1 && (mxIsNumeric(out[0]) || mxIsLogical(out[0])))
+    if (out[0] && mxGetNumberOfElements(out[0]) == 1 && !mxIsComplex(out[0]) &&
+        (mxIsNumeric(out[0]) || mxIsLogical(out[0])))
         r = mxGetScalar(out[0]);
     else {
         c->failed = 1;
@@ -1847,7 +1852,8 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         const d4m_assoc *a = ASSOC(1);
         int sep = pick_sep(a, 1, 1, 1);
         if (sep < 0)
-            fail("d4m:key", "save: the keys use all 256 byte values; no separator is free");
+            fail("d4m:key", "save: the keys use every byte that can end a list; no separator "
+                 "is free");
         mxArray *out[3];
         do_find(3, out, a, (char)sep, (char)sep, (char)sep);
         for (int k = 0; k < 3 && k < nlhs; k++) plhs[k] = out[k];
@@ -2142,10 +2148,24 @@ static void dispatch(const char *cmd, int nlhs, mxArray *plhs[], int nrhs, const
         get_obj(prhs[1], K_TABLE, "deleteForce");
         int32_t dbi = slots[ti].parent;
         d4m_db *db = slots[dbi].p;
-        char *name = xmalloc(strlen(slots[ti].name) + 1);
+        char *name = xmalloc(strlen(slots[ti].name) + 4);
         strcpy(name, slots[ti].name);
+        d4m_table_info info;
+        check(d4m_table_info_get(&info, slots[ti].p));
         check(d4m_table_drop(db, name));
-        close_table_handles(dbi, name);   /* only once it is gone: a failed drop leaves them */
+        /* Only once they are gone (a failed drop leaves the handles), and
+         * with them handles opened on the transpose or degree table by
+         * name, DB('TedgeT'): the drop takes those tables too. */
+        close_table_handles(dbi, name);
+        size_t len = strlen(name);
+        if (info.has_pair) {
+            strcpy(name + len, "T");
+            close_table_handles(dbi, name);
+        }
+        if (info.has_degree) {
+            strcpy(name + len, "Deg");
+            close_table_handles(dbi, name);
+        }
         return;
     }
     if (!strncmp(cmd, "vol_", 4)) {

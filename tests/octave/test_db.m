@@ -94,7 +94,13 @@ function test_db()
 
   % deleteForce: the table and its transpose go; handles stop working
   T2 = DB('Tedge', 'TedgeT');
+  TT = DB('TedgeT');
+  TTi = Iterator(TT, 'elements', 1);
+  TTi(:, :);
   deleteForce(T);
+  terror('the transpose opened by name after deleteForce', @() nnz(TT), 'd4m:badHandle');
+  terror('its iterator after deleteForce', @() TTi(), 'd4m:badHandle');
+  clear TT TTi;
   names = ls(DB);
   tcheck('deleteForce removes the pair', isempty(strfind(names, 'Tedge ')) && isempty(strfind(names, 'TedgeT ')), '%s', names);
   terror('table after deleteForce', @() nnz(T), 'd4m:badHandle');

@@ -11,6 +11,11 @@ function test_errors()
   terror('val2col with a char matrix', @() val2col(R, ['||'; '||']), 'd4m:badArg');
   terror('val2col without separator', @() val2col(R), 'd4m:nargin');
   terror('col2type of numeric columns', @() col2type(noCol(R), '|'), 'd4m:key');
+  terror('collide function returning a complex number', ...
+         @() Assoc('a,a,', 'b,b,', [1 2], @(x, y) 1 + 2i), 'd4m:callback');
+  % a save picks a separator no key holds and that can end a list
+  K = Assoc({char([1:41 43:47 58:64 91:96 123:255])}, {'x'}, 1);
+  teq('save and load with keys of almost every byte', Assoc(saveobj(K)), K);
   terror('CatStr lengths', @() CatStr('a,b,', '|', 'x,y,z,'), 'd4m:length');
   terror('CatStr separator of two characters', @() CatStr('a,', '||', 'x,'), 'd4m:badArg');
   terror('CatStr empty list', @() CatStr('', '|', 'x,'), 'd4m:sep');
