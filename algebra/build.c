@@ -296,6 +296,8 @@ int d4m_assoc_from_lists_num(d4m_assoc **out, d4m_key row, d4m_key col,
                              const double *val_num, size_t val_n,
                              const d4m_build_options *opts)
 {
+    if (out)
+        *out = NULL;
     if (!val_num && val_n)
         return d4m__error(D4M_EINVAL, "d4m_assoc_from_lists_num: NULL values");
     static const double none = 0;

@@ -93,18 +93,16 @@ int d4m_assoc_str2num(d4m_assoc **out, const d4m_assoc *a)
     double *num = d4m__malloc(d4m__mul((size_t)a->val.n, sizeof *num));
     if (!num)
         return D4M_ENOMEM;
-    char buf[128];
     for (uint64_t v = 0; v < a->val.n; v++) {
+        /* What the readers take as a number (the "C" locale; no hex, no
+         * blanks, nothing that would read as 0 while not 0). */
         d4m_key s = d4m__keys_at(&a->val, v);
-        char *end = NULL;
         double x = NAN;
-        if (s.len < sizeof buf) {
-            memcpy(buf, s.ptr, s.len);
-            buf[s.len] = '\0';
-            x = strtod(buf, &end);
-        }
-        if (s.len == 0 || s.len >= sizeof buf || *end != '\0' || !isfinite(x)) {
+        int r = d4m_parse_number(&x, s);
+        if (r <= 0) {
             free(num);
+            if (r < 0)
+                return r;
             return d4m__error(D4M_EVALUE, "str2num: value '%.*s' is not a finite number",
                               (int)(s.len > 60 ? 60 : s.len), s.ptr);
         }
@@ -221,6 +219,8 @@ int d4m_assoc_put_keys(d4m_assoc **out, const d4m_assoc *a, int dim, d4m_vec key
     if (keys.n != k->n)
         return d4m__error(D4M_ELENGTH, "%s: %zu new keys for %llu keys", dim == 1 ? "putRow"
                           : "putCol", keys.n, (unsigned long long)k->n);
+    if (keys.kind != D4M_STR && keys.kind != D4M_NUM)
+        return d4m__error(D4M_EINVAL, "putRow/putCol: unknown key kind %d", (int)keys.kind);
     if ((keys.kind == D4M_STR && keys.n && !keys.str) ||
         (keys.kind == D4M_NUM && keys.n && !keys.num))
         return d4m__error(D4M_EINVAL, "putRow/putCol: NULL keys");
@@ -254,6 +254,8 @@ int d4m_assoc_no_keys(d4m_assoc **out, const d4m_assoc *a, int dim)
     *out = NULL;
     if (dim != 1 && dim != 2)
         return d4m__error(D4M_EINVAL, "noRow/noCol: dim is %d; it must be 1 or 2", dim);
+    if (d4m_assoc_is_empty(a))
+        return d4m_assoc_new_empty(out);
     d4m_assoc *c;
     D4M_TRY(d4m_assoc_dup(&c, a));
     d4m_keys *k = dim == 1 ? &c->row : &c->col;

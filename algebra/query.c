@@ -246,6 +246,8 @@ int d4m_query_starts_with(d4m_query **out, d4m_key list)
     if (!out)
         return d4m__error(D4M_EINVAL, "d4m_query_starts_with: out is NULL");
     *out = NULL;
+    if (!list.ptr && list.len)
+        return d4m__error(D4M_EINVAL, "d4m_query_starts_with: NULL list");
     d4m_key *items;
     size_t n;
     if (list.len == 0)
@@ -308,14 +310,11 @@ static int starts_with(d4m_key k, d4m_key p)
 /* A numeric-axis key: a whole number, else a parse error. */
 static int num_key(uint64_t *v, d4m_key k)
 {
-    char buf[64];
-    if (k.len == 0 || k.len >= sizeof buf)
-        goto bad;
-    memcpy(buf, k.ptr, k.len);
-    buf[k.len] = '\0';
-    char *end;
-    double x = strtod(buf, &end);
-    if (*end != '\0' || !isfinite(x) || x != floor(x))
+    double x = 0;
+    int r = d4m_parse_number(&x, k);   /* as the readers: no hex, no blanks */
+    if (r < 0)
+        return r;
+    if (r == 0 || x != floor(x))
         goto bad;
     *v = x < 1 ? 0 : x > D4M__MAX_POSITION ? (uint64_t)D4M__MAX_POSITION : (uint64_t)x;
     return 0;

@@ -5,7 +5,9 @@
  * value "red").  A table of records becomes a sparse incidence array, whose
  * columns can be queried, counted and multiplied, and back.
  */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -65,7 +67,7 @@ int d4m_assoc_val2col(d4m_assoc **out, const d4m_assoc *a, d4m_key sep)
     for (size_t i = 0; !rc && i < t->n; i++) {
         char num[40];
         if (num_cols) {
-            int len = d4m__fmt_g(num, sizeof num, (double)(t->col[i] + 1));
+            int len = snprintf(num, sizeof num, "%" PRIu64, t->col[i] + 1);
             rc = d4m__buf_put(&text, num, (size_t)len);
         } else {
             d4m_key c = d4m_assoc_key(a, 2, (size_t)t->col[i]);

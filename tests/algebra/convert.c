@@ -679,3 +679,41 @@ Test(assoc_udf, put_adj_errors)
     CHECK_FAILS(d4m_assoc_put_adj(&c, a, NULL), D4M_EINVAL);
     d4m_assoc_free(a);
 }
+
+/* ============================================ odd arguments (fuzzing) */
+
+Test(assoc_convert, odd_arguments_found_by_fuzzing)
+{
+    d4m_assoc *a = lists("a b c ", "x y x ", "1 2 3 "), *b = (d4m_assoc *)0x1, *e = NULL;
+    /* a key vector of no known kind */
+    d4m_vec k7 = { (d4m_kind)7, 3, NULL, NULL };
+    CHECK_FAILS(d4m_assoc_put_keys(&b, a, 1, k7), D4M_EINVAL);
+    cr_assert_null(b);
+    /* noRow of the empty Assoc is the empty Assoc */
+    CHECK_OK(d4m_assoc_new_empty(&e));
+    CHECK_OK(d4m_assoc_no_keys(&b, e, 1));
+    cr_assert(d4m_assoc_equal(b, e));
+    d4m_assoc_free(b);
+    /* str2num reads numbers as the readers do: no hex, no blanks, nothing
+     * that would read as 0 while not 0 */
+    const char *bad[] = { "0x10 ", "\t5,", "1e-400 " };
+    for (size_t i = 0; i < 3; i++) {
+        d4m_assoc *s = lists("a ", "x ", bad[i]);
+        CHECK_FAILS(d4m_assoc_str2num(&b, s), D4M_EVALUE);
+        d4m_assoc_free(s);
+    }
+    /* val2col writes numeric column keys in full */
+    static const double r[] = { 1, 1 }, c[] = { 1234567, 1234568 }, v[] = { 5, 5 };
+    d4m_assoc *n = NULL;
+    CHECK_OK(d4m_assoc_build(&n, d4m_vec_num(r, 2), d4m_vec_num(c, 2), d4m_vec_num(v, 2), NULL));
+    CHECK_OK(d4m_assoc_val2col(&b, n, K("|")));
+    ASSERT_ASSOC(b, "(1,1234567|5)  1\n(1,1234568|5)  1\n");
+    d4m_assoc_free(b);
+    d4m_assoc_free(n);
+    /* a failed constructor clears *out */
+    b = (d4m_assoc *)0x1;
+    CHECK_FAILS(d4m_assoc_from_lists_num(&b, K("a "), K("x "), NULL, 3, NULL), D4M_EINVAL);
+    cr_assert_null(b);
+    d4m_assoc_free(e);
+    d4m_assoc_free(a);
+}

@@ -228,6 +228,9 @@ Test(query_parse, copy)
     FAILS(d4m_query_copy(&c, NULL), D4M_EINVAL);
     cr_assert_null(c);
     FAILS(d4m_query_copy(NULL, q), D4M_EINVAL);
+    c = (d4m_query *)0x1;
+    FAILS(d4m_query_starts_with(&c, (d4m_key){ NULL, 3 }), D4M_EINVAL);
+    cr_assert_null(c);
     d4m_query_free(q);
     d4m_assoc_free(a);
 }
@@ -718,6 +721,14 @@ Test(query_select, numeric_axis_rejects_non_numbers)
     FAILS(d4m_assoc_get(&s, a, q, NULL), D4M_EPARSE);
     d4m_query_free(q);
     CHECK_OK(d4m_query_parse(&q, K("1.5 ")));
+    FAILS(d4m_assoc_get(&s, a, q, NULL), D4M_EPARSE);
+    d4m_query_free(q);
+    /* Positions read as numbers are read everywhere: no hex (0x3 was 3),
+     * no blanks. */
+    CHECK_OK(d4m_query_parse(&q, K("0x3,")));
+    FAILS(d4m_assoc_get(&s, a, q, NULL), D4M_EPARSE);
+    d4m_query_free(q);
+    CHECK_OK(d4m_query_parse(&q, K("\t3,")));
     FAILS(d4m_assoc_get(&s, a, q, NULL), D4M_EPARSE);
     d4m_query_free(q);
     d4m_assoc_free(a);
