@@ -393,6 +393,15 @@ int d4m__assoc_finish_ex(d4m_assoc **out, d4m_assoc *a, bool drop_zeros, bool co
 
     csr_filter(&c, drop_zeros, NULL, NULL, UINT64_MAX, UINT64_MAX);
     uint64_t nnz = c.p[c.nvec];
+    /* An Assoc holds finite numbers only (as built): a result that
+     * overflowed (1e308 + 1e308) is an error, not an Inf to pass on. */
+    if (a->vkind == D4M_NUM)
+        for (uint64_t t = 0; t < nnz; t++)
+            if (!isfinite(c.x[t])) {
+                rc = d4m__error(D4M_EVALUE, "the result has the value %g: beyond the range "
+                                "of a double", c.x[t]);
+                goto fail;
+            }
 
     if (nnz == 0) {
         /* The canonical empty Assoc: whatever the operation, D4M's

@@ -317,6 +317,10 @@ static void union_rows(const merge_ctx *m, merge_part *p, d4m_csr *out)
                     EMIT(ua, v);
                 else
                     dropped = true;
+                /* Beyond a double (1e308 + 1e308): the finish pass, which
+                 * reports it, instead of the shortcut past it. */
+                if (!isfinite(v))
+                    dropped = true;
                 ta++;
                 tb++;
             }

@@ -28,6 +28,13 @@ static int reduced_assoc(d4m_assoc **out, const d4m_keys *k, int dim_keep,
     d4m_csr c;
     memset(&c, 0, sizeof c);
     int rc = D4M_ENOMEM;
+    for (uint64_t i = 0; i < m; i++)
+        if (!isfinite(x[i])) {
+            /* a sum beyond the range of a double */
+            rc = d4m__error(D4M_EVALUE, "the result has the value %g: beyond the range of a "
+                            "double", x[i]);
+            goto fail;
+        }
     if (!r)
         goto fail;
     d4m_keys *axis = dim_keep == 1 ? &r->row : &r->col;

@@ -717,3 +717,29 @@ Test(assoc_convert, odd_arguments_found_by_fuzzing)
     d4m_assoc_free(e);
     d4m_assoc_free(a);
 }
+
+/* An Assoc holds finite numbers only, as built: a result beyond the range
+ * of a double is D4M_EVALUE, from every operation that can overflow. */
+Test(assoc_convert, overflow_is_an_error)
+{
+    d4m_assoc *a = lists_num("a a b ", "x y x ", N(1e308, 1e308, 3)), *c = (d4m_assoc *)0x1;
+    CHECK_FAILS(d4m_assoc_plus(&c, a, a), D4M_EVALUE);
+    cr_assert_null(c);
+    d4m_assoc *neg = lists_num("a ", "x ", N(-1e308));
+    CHECK_FAILS(d4m_assoc_minus(&c, a, neg), D4M_EVALUE);
+    CHECK_FAILS(d4m_assoc_times(&c, a, a), D4M_EVALUE);
+    CHECK_FAILS(d4m_assoc_scale(&c, a, 10), D4M_EVALUE);
+    CHECK_FAILS(d4m_assoc_divide_scalar(&c, a, 1e-10), D4M_EVALUE);
+    CHECK_FAILS(d4m_assoc_sum(&c, a, 2), D4M_EVALUE);
+    CHECK_FAILS(d4m_assoc_sqin(&c, a), D4M_EVALUE);
+    d4m_assoc *t = lists_num("p q ", "x x ", N(1e308, 1e308));
+    CHECK_FAILS(d4m_assoc_sum(&c, t, 1), D4M_EVALUE);
+    cr_assert(strstr(d4m_error_message(), "beyond the range"), "%s", d4m_error_message());
+    /* Within range all is as before. */
+    CHECK_OK(d4m_assoc_plus(&c, a, neg));
+    ASSERT_ASSOC(c, "(b,x)  3\n(a,y)  1e+308\n");
+    d4m_assoc_free(c);
+    d4m_assoc_free(neg);
+    d4m_assoc_free(t);
+    d4m_assoc_free(a);
+}
