@@ -289,26 +289,27 @@ int d4m_db_open(d4m_db **out, const char *path, unsigned flags)
  * iterators) keeps its database open, an iterator its table, until they are
  * closed too.  RocksDB asserts (aborting the process) if a database closes
  * under a live iterator or snapshot. */
+static void db_close_if_done(d4m_db *db)
+{
+    if (db->closed && !db->open_tables) {
+        d4m_kv__close(db->kv);
+        free(db);
+    }
+}
+
 void d4m_db_close(d4m_db *db)
 {
     if (!db)
         return;
-    if (db->open_tables) {
-        db->closed = true;
-        return;
-    }
-    d4m_kv__close(db->kv);
-    free(db);
+    db->closed = true;
+    db_close_if_done(db);
 }
 
 void d4m__db_release(d4m_db *db)
 {
     if (db->open_tables)
         db->open_tables--;
-    if (db->closed && !db->open_tables) {
-        d4m_kv__close(db->kv);
-        free(db);
-    }
+    db_close_if_done(db);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -632,11 +633,9 @@ void d4m_table_close(d4m_table *t)
 {
     if (!t)
         return;
-    if (t->iters) {
-        t->closed = true;
-        return;
-    }
-    table_free(t);
+    t->closed = true;
+    if (!t->iters)
+        table_free(t);
 }
 
 void d4m__table_iter_gone(d4m_table *t)
